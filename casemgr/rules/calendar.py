@@ -1,0 +1,52 @@
+"""Dates, JST and the two ways of counting days (DOMAIN §4). One place for all of it."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import jpholiday
+
+from events.values import JST
+
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def jst_date(instant: dt.datetime) -> dt.date:
+    return instant.astimezone(JST).date()
+
+
+def start_of_day(day: dt.date) -> dt.datetime:
+    """00:00 JST of a business date: how a date-only value meets a policy instant."""
+    return dt.datetime(day.year, day.month, day.day, tzinfo=JST)
+
+
+def days_after(anchor: dt.date, n: int) -> dt.date:
+    """Insurance counting (初日不算入): n days from the anchor end at the end of anchor + n."""
+    return anchor + dt.timedelta(days=n)
+
+
+def nth_day(anchor: dt.date, n: int) -> dt.date:
+    """PPC counting: the anchor is day 1, so the nth day is anchor + n - 1."""
+    return anchor + dt.timedelta(days=n - 1)
+
+
+def closure_reason(day: dt.date) -> str | None:
+    """Why government offices are shut on ``day`` (行政機関の休日), or None."""
+    if (day.month, day.day) >= (12, 29) or (day.month, day.day) <= (1, 3):
+        return "year-end closure"
+    name = jpholiday.is_holiday_name(day)
+    if name:
+        return f"holiday {name}"
+    if day.weekday() >= 5:
+        return WEEKDAYS[day.weekday()]
+    return None
+
+
+def next_working_day(day: dt.date) -> dt.date:
+    while closure_reason(day):
+        day += dt.timedelta(days=1)
+    return day
+
+
+def label(day: dt.date) -> str:
+    return f"{WEEKDAYS[day.weekday()]} {day.isoformat()}"

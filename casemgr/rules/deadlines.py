@@ -1,0 +1,136 @@
+"""Deadlines of one incident (DOMAIN §4), each with the rule that produced it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from casemgr.rules import calendar
+from casemgr.rules.facts import Facts
+from events.policy import PolicyTerms
+
+EXPENSE_WINDOW_DAYS = 180
+CLAIM_FILING_DAYS = 30
+DUE_SOON_DAYS = 7
+STATUSES = ("open", "due_soon", "overdue", "met", "met_late", "not_applicable")
+
+
+@dataclass(frozen=True)
+class Deadline:
+    name: str
+    due: dt.date
+    rule: str
+    claim_ref: str | None = None
+    met_on: dt.date | None = None
+    applicable: bool = True
+    window: bool = False  # a window closes by itself; nothing is owed when it passes
+
+    def status(self, today: dt.date) -> str:
+        return status(self.due, self.met_on, self.applicable, self.window, today)
+
+
+def status(due: dt.date, met_on: dt.date | None, applicable: bool, window: bool, today: dt.date) -> str:
+    """open, due_soon (within 7 days), overdue, met, met_late or not_applicable.
+
+    A window (expense window, claims-made cut-off) is never overdue: once it has
+    closed it is not_applicable."""
+    if not applicable:
+        return "not_applicable"
+    if met_on is not None:
+        return "met" if met_on <= due else "met_late"
+    if today > due:
+        return "not_applicable" if window else "overdue"
+    return "due_soon" if (due - today).days <= DUE_SOON_DAYS else "open"
+
+
+def deadlines(terms: PolicyTerms, facts: Facts) -> list[Deadline]:
+    """Every deadline of the incident, in a fixed order."""
+    found = facts.discovered_on
+    rows = [_insurer_notice(terms, facts, found)]
+    rows += _ppc(facts, found)
+
+    accident = facts.accident_date
+    window_closes = calendar.days_after(accident, EXPENSE_WINDOW_DAYS)
+    estimated = " (estimated from the discovery date)" if facts.accident_estimated else ""
+    rows.append(Deadline(
+        "expense_window", window_closes, window=True,
+        rule=f"accident date {accident}{estimated} + {EXPENSE_WINDOW_DAYS} days (事故対応期間); "
+             "expenses paid after it do not count",
+    ))
+
+    filings = facts.of("InsuranceClaimFiled")
+    for resolved in facts.of("ClaimResolved"):
+        anchor = resolved.on
+        ref = resolved.data["claim_ref"]
+        rows.append(Deadline(
+            "claim_filing_liability", calendar.days_after(anchor, CLAIM_FILING_DAYS), claim_ref=ref,
+            met_on=facts.first_on((f for f in filings if f.data["part"] in ("liability", "both")), anchor),
+            rule=f"claim {ref} resolved {anchor} (損害確定) + {CLAIM_FILING_DAYS} days",
+        ))
+
+    finalized = facts.latest("ExpensesFinalized")
+    anchor = finalized.on if finalized else window_closes
+    excluded = facts.exclusions("incident", "expenses")
+    rows.append(Deadline(
+        "claim_filing_expenses", calendar.days_after(anchor, CLAIM_FILING_DAYS),
+        met_on=facts.first_on((f for f in filings if f.data["part"] in ("expenses", "both")), anchor),
+        applicable=not excluded,
+        rule=(f"expense part excluded ({excluded[-1].data['reason']})" if excluded else
+              f"expenses finalized {anchor} + {CLAIM_FILING_DAYS} days" if finalized else
+              f"expense window closes {anchor} + {CLAIM_FILING_DAYS} days (no ExpensesFinalized yet)"),
+    ))
+
+    end = terms.end
+    rows.append(Deadline(
+        "claims_made_cutoff", calendar.jst_date(end), window=True,
+        rule=f"policy period ends {end.astimezone(calendar.JST):%Y-%m-%d %H:%M} JST; "
+             "a claim received after it falls outside this policy",
+    ))
+    return rows
+
+
+def _insurer_notice(terms: PolicyTerms, facts: Facts, found: dt.date) -> Deadline:
+    days = terms.insurer_notice_days
+    return Deadline(
+        "insurer_notice", calendar.days_after(found, days),
+        met_on=facts.first_on(facts.of("InsurerNotified")),
+        rule=f"discovery {found} + {days} days (遅滞なく, programme setting)",
+    )
+
+
+def _ppc(facts: Facts, found: dt.date) -> list[Deadline]:
+    reasons = facts.reportable_reasons()
+    reports = facts.of("RegulatorReported")
+    finals = [f for f in reports if f.data["stage"] == "final"]
+    notices = facts.of("IndividualsNotified")
+    preliminary_due = calendar.nth_day(found, 5)
+    final_days = 60 if facts.wrongful_purpose else 30
+    final_day = calendar.nth_day(found, final_days)
+    final_due = calendar.next_working_day(final_day)
+    notice_due = calendar.nth_day(found, 30)
+    if not reasons:
+        why = "not reportable to the PPC (APPI 2022: no sensitive, financial or wrongful-purpose data, 1,000 people or fewer)"
+        return [
+            Deadline("ppc_preliminary", preliminary_due, applicable=False, rule=why),
+            Deadline("ppc_final", final_due, applicable=False, rule=why),
+            Deadline("individual_notice", notice_due, applicable=False, rule=why),
+        ]
+    why = "reportable: " + "; ".join(reasons)
+    final_rule = f"{final_days}th day counting the day of awareness {found}"
+    if final_days == 60:
+        final_rule += " (possible wrongful purpose)"
+    if final_due != final_day:
+        final_rule += (f", moved from {calendar.label(final_day)} ({calendar.closure_reason(final_day)}) "
+                       f"to {calendar.label(final_due)}")
+    return [
+        Deadline(
+            "ppc_preliminary", preliminary_due, met_on=facts.first_on(reports),
+            rule=f"5th day counting the day of awareness {found} (速報: promptly, about 3-5 days; "
+                 f"a target, not moved for holidays; a final report also meets it); {why}",
+        ),
+        Deadline("ppc_final", final_due, met_on=facts.first_on(finals), rule=f"{final_rule}; {why}"),
+        Deadline(
+            "individual_notice", notice_due, met_on=facts.first_on(notices),
+            rule=f"promptly (速やかに); overdue after the 30th day counting {found} (product bound); {why}",
+        ),
+    ]

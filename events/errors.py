@@ -1,0 +1,26 @@
+"""Errors raised by the domain. No I/O, no framework: plain exceptions."""
+
+
+class DomainError(ValueError):
+    """An input the domain refuses. Nothing is recorded when it is raised.
+
+    ``field`` names the offending field (dotted, e.g. ``events[3].cost_yen``)
+    so that every surface (CLI, API, forms) can point at it.
+    """
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.message}" if self.field else self.message
+
+    def within(self, prefix: str) -> "DomainError":
+        """The same error, its field placed under ``prefix``."""
+        field = f"{prefix}.{self.field}" if self.field else prefix
+        return type(self)(self.message, field)
+
+
+class NotPermitted(DomainError):
+    """The actor's role may not do this."""

@@ -1,0 +1,329 @@
+"""One leak = one incident = one event stream (DOMAIN §3).
+
+The aggregate guards: it refuses what can never be true (an unknown claim, a
+second resolution, voiding the discovery, a role recording what it may not)
+before any event is triggered, so a refused command records nothing. What the
+policy pays and when things are due are computed elsewhere (casemgr.rules),
+from the facts this aggregate keeps.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any, NamedTuple
+
+from eventsourcing.domain import Aggregate
+
+from events.errors import DomainError, NotPermitted
+from events.values import LIABILITY_ONLY_REASONS, RECORDED_BY, Actor
+
+# Event types that can never be voided: a voiding itself,
+# a reminder that went out, and closing/reopening (which undo each other).
+NOT_VOIDABLE = {"EventVoided", "ReminderSent", "IncidentClosed", "IncidentReopened"}
+# What may still be recorded while an incident is closed.
+WHILE_CLOSED = {"IncidentReopened", "NoteAdded", "InsurerPaid", "ReminderSent"}
+# Events that concern one claim and need it received first.
+ABOUT_A_CLAIM = {
+    "DefenceCostPaid", "SettlementConsentRequested", "SettlementConsentGiven",
+    "SettlementConsentRefused", "ClaimResolved",
+}
+STAFF_DECISIONS = {"SettlementConsentGiven", "SettlementConsentRefused", "ExclusionApplied", "CoverageDecided"}
+
+
+class Fact(NamedTuple):
+    """One live (not voided) event, as the rules read it."""
+
+    id: str
+    type: str
+    on: dt.date
+    at: str | None
+    by: str
+    role: str
+    data: dict[str, Any]
+
+
+def event_id(version: int) -> str:
+    return f"e{version}"
+
+
+def incident_id(policy_id: uuid.UUID, reference: str) -> uuid.UUID:
+    """Incident ids derive from policy and reference: a reference is used once per policy."""
+    return uuid.uuid5(policy_id, f"incident:{reference}")
+
+
+class Incident(Aggregate):
+    """The history of one leak. ``entries[v - 1]`` is the event of version v:
+    ``[type, on, at, by, role, data, voided_by_version]``."""
+
+    class Recorded(Aggregate.Event):
+        """Base of every incident event: business date, note and actor."""
+
+        on: str
+        at: str | None
+        note: str | None
+        by: str
+        role: str
+        data: dict[str, Any]
+
+        def apply(self, aggregate: "Incident") -> None:
+            aggregate._apply(self)
+
+    class LeakDiscovered(Aggregate.Created, Recorded):
+        policy_id: uuid.UUID
+        reference: str
+
+    class LeakOccurred(Recorded): ...
+    class AffectedCountRevised(Recorded): ...
+    class InsurerNotified(Recorded): ...
+    class Publicized(Recorded): ...
+    class RegulatorReported(Recorded): ...
+    class IndividualsNotified(Recorded): ...
+    class ApologyAdPublished(Recorded): ...
+    class PressConferenceHeld(Recorded): ...
+    class CallCenterOperated(Recorded): ...
+    class CondolenceSent(Recorded): ...
+    class ExpensePaid(Recorded): ...
+    class ClaimReceived(Recorded): ...
+    class DefenceCostPaid(Recorded): ...
+    class SettlementConsentRequested(Recorded): ...
+    class SettlementConsentGiven(Recorded): ...
+    class SettlementConsentRefused(Recorded): ...
+    class ClaimResolved(Recorded): ...
+    class ExpensesFinalized(Recorded): ...
+    class InsuranceClaimFiled(Recorded): ...
+    class ExclusionApplied(Recorded): ...
+    class CoverageDecided(Recorded): ...
+    class InsurerPaid(Recorded): ...
+    class IncidentClosed(Recorded): ...
+    class IncidentReopened(Recorded): ...
+    class NoteAdded(Recorded): ...
+    class EventVoided(Recorded): ...
+    class ReminderSent(Recorded): ...
+
+    def __init__(self, policy_id: uuid.UUID, reference: str):
+        self.policy_id = policy_id
+        self.reference = reference
+        self.entries: list[list[Any]] = []
+        self.discovery = 1  # version of the LeakDiscovered that stands (the latest live one)
+        self.closed = False
+        self.claims: dict[str, int] = {}  # live ClaimReceived: claim_ref -> version
+        self.resolved: dict[str, int] = {}  # live ClaimResolved: claim_ref -> version
+        self.reminders: dict[str, int] = {}  # "deadline|claim_ref|offset" -> version
+
+    # -- commands -------------------------------------------------------------
+
+    @classmethod
+    def open(
+        cls, policy_id: uuid.UUID, reference: str, fields: dict[str, Any], actor: Actor,
+        timestamp: dt.datetime, today: dt.date,
+    ) -> "Incident":
+        _check_role("LeakDiscovered", actor)
+        _check_not_future(fields["on"], today)
+        if not reference or len(reference) > 100:
+            raise DomainError("must be 1 to 100 characters", "reference")
+        return cls._create(
+            cls.LeakDiscovered, id=incident_id(policy_id, reference), policy_id=policy_id,
+            reference=reference, by=actor.user, role=actor.role, timestamp=timestamp, **fields,
+        )
+
+    def record(
+        self, kind: str, fields: dict[str, Any], actor: Actor, timestamp: dt.datetime,
+        today: dt.date,
+    ) -> str:
+        """Record one validated event (see events.values.validate_event); its id."""
+        _check_role(kind, actor)
+        _check_not_future(fields["on"], today)
+        if self.closed and kind not in WHILE_CLOSED:
+            raise DomainError("the incident is closed; staff must reopen it first", "type")
+        check = getattr(self, f"_check_{kind}", None)
+        if check is not None:
+            check(fields, actor)
+        self.trigger_event(
+            getattr(self, kind), by=actor.user, role=actor.role, timestamp=timestamp, **fields
+        )
+        return event_id(self.version)
+
+    # -- guards (one per event type that needs more than its own fields) -------
+
+    def _check_LeakOccurred(self, fields: dict[str, Any], actor: Actor) -> None:
+        discovered = self.entries[self.discovery - 1][1]
+        if fields["on"] > discovered:
+            raise DomainError(
+                f"the leak cannot occur after it was discovered ({discovered})", "LeakOccurred.on"
+            )
+
+    def _check_ClaimReceived(self, fields: dict[str, Any], actor: Actor) -> None:
+        ref = fields["data"]["claim_ref"]
+        if ref in self.claims:
+            raise DomainError(f"claim {ref!r} was already received ({event_id(self.claims[ref])})", "ClaimReceived.claim_ref")
+
+    def _check_about_claim(self, kind: str, fields: dict[str, Any]) -> None:
+        ref = fields["data"]["claim_ref"]
+        if ref not in self.claims:
+            raise DomainError(f"no claim {ref!r} has been received", f"{kind}.claim_ref")
+        received_on = self.entries[self.claims[ref] - 1][1]
+        if fields["on"] < received_on:
+            raise DomainError(f"is before claim {ref!r} was received ({received_on})", f"{kind}.on")
+
+    def _check_DefenceCostPaid(self, fields: dict[str, Any], actor: Actor) -> None:
+        self._check_about_claim("DefenceCostPaid", fields)
+
+    def _check_SettlementConsentRequested(self, fields: dict[str, Any], actor: Actor) -> None:
+        self._check_about_claim("SettlementConsentRequested", fields)
+
+    def _check_consent(self, kind: str, fields: dict[str, Any]) -> None:
+        self._check_about_claim(kind, fields)
+        ref = fields["data"]["claim_ref"]
+        if not any(f.type == "SettlementConsentRequested" and f.data["claim_ref"] == ref for f in self.facts()):
+            raise DomainError(f"no settlement consent was requested for claim {ref!r}", f"{kind}.claim_ref")
+
+    def _check_SettlementConsentGiven(self, fields: dict[str, Any], actor: Actor) -> None:
+        self._check_consent("SettlementConsentGiven", fields)
+
+    def _check_SettlementConsentRefused(self, fields: dict[str, Any], actor: Actor) -> None:
+        self._check_consent("SettlementConsentRefused", fields)
+
+    def _check_ClaimResolved(self, fields: dict[str, Any], actor: Actor) -> None:
+        self._check_about_claim("ClaimResolved", fields)
+        ref = fields["data"]["claim_ref"]
+        if ref in self.resolved:
+            raise DomainError(
+                f"claim {ref!r} is already resolved ({event_id(self.resolved[ref])}); void that first",
+                "ClaimResolved.claim_ref",
+            )
+
+    def _check_ExclusionApplied(self, fields: dict[str, Any], actor: Actor) -> None:
+        scope, reason = fields["data"]["scope"], fields["data"]["reason"]
+        if scope not in ("incident", "liability", "expenses") and scope not in self.claims:
+            raise DomainError(
+                f"must be incident, liability, expenses or a received claim_ref (got {scope!r})",
+                "ExclusionApplied.scope",
+            )
+        if reason in LIABILITY_ONLY_REASONS and scope in ("incident", "expenses"):
+            raise DomainError(
+                f"{reason} excludes the liability part only: use scope liability or a claim_ref",
+                "ExclusionApplied.scope",
+            )
+
+    def _check_CoverageDecided(self, fields: dict[str, Any], actor: Actor) -> None:
+        target = self._live_entry(fields["data"]["event"], "CoverageDecided.event")
+        if target[0] != "ExpensePaid" or target[5]["category"] != "other":
+            raise DomainError("coverage is decided only on an ExpensePaid of category other", "CoverageDecided.event")
+
+    def _check_IncidentClosed(self, fields: dict[str, Any], actor: Actor) -> None:
+        pass  # a closed incident refuses a second closing above (WHILE_CLOSED)
+
+    def _check_IncidentReopened(self, fields: dict[str, Any], actor: Actor) -> None:
+        if not self.closed:
+            raise DomainError("the incident is not closed", "type")
+
+    def _check_ReminderSent(self, fields: dict[str, Any], actor: Actor) -> None:
+        key = reminder_key(fields["data"]["deadline"], fields["data"]["claim_ref"], fields["data"]["offset_days"])
+        if key in self.reminders:
+            raise DomainError(f"this reminder was already sent ({event_id(self.reminders[key])})", "ReminderSent")
+
+    def _check_EventVoided(self, fields: dict[str, Any], actor: Actor) -> None:
+        ref = fields["data"]["event"]
+        target = self._live_entry(ref, "EventVoided.event")
+        kind, _, _, by, role = target[:5]
+        if kind in NOT_VOIDABLE:
+            raise DomainError(f"{kind} cannot be voided", "EventVoided.event")
+        if ref == "e1":
+            raise DomainError(
+                "the LeakDiscovered that opened the incident cannot be voided; "
+                "record a corrected LeakDiscovered instead (the latest one stands)",
+                "EventVoided.event",
+            )
+        if actor.role == "insured":
+            if role != "insured" or by != actor.user:
+                raise NotPermitted("an insured user may void only events they recorded", "EventVoided.event")
+            if self._decided(ref, target):
+                raise NotPermitted("staff have decided on this event; ask them to void it", "EventVoided.event")
+        if kind == "ClaimReceived":
+            claim = target[5]["claim_ref"]
+            users = [f.id for f in self.facts() if f.type != "ClaimReceived" and claim in (f.data.get("claim_ref"), f.data.get("scope"))]
+            if users:
+                raise DomainError(
+                    f"events about claim {claim!r} are still live ({', '.join(users)}); void them first",
+                    "EventVoided.event",
+                )
+
+    # -- state ----------------------------------------------------------------
+
+    def _apply(self, event: "Incident.Recorded") -> None:
+        kind = type(event).__name__
+        data = event.data if kind != "NoteAdded" else {}
+        self.entries.append([kind, event.on, event.at, event.by, event.role, data, None])
+        version = len(self.entries)
+        if kind == "EventVoided":
+            target = self.entries[_version_of(data["event"]) - 1]
+            target[6] = version
+            if target[0] == "LeakDiscovered":
+                self.discovery = max(
+                    v for v, e in enumerate(self.entries, 1) if e[0] == "LeakDiscovered" and e[6] is None
+                )
+            elif target[0] == "ClaimReceived":
+                del self.claims[target[5]["claim_ref"]]
+            elif target[0] == "ClaimResolved":
+                del self.resolved[target[5]["claim_ref"]]
+        elif kind == "LeakDiscovered":
+            self.discovery = version
+        elif kind == "ClaimReceived":
+            self.claims[data["claim_ref"]] = version
+        elif kind == "ClaimResolved":
+            self.resolved[data["claim_ref"]] = version
+        elif kind == "IncidentClosed":
+            self.closed = True
+        elif kind == "IncidentReopened":
+            self.closed = False
+        elif kind == "ReminderSent":
+            self.reminders[reminder_key(data["deadline"], data["claim_ref"], data["offset_days"])] = version
+
+    def _live_entry(self, ref: Any, field: str) -> list[Any]:
+        version = _version_of(ref)
+        if version is None or not 1 <= version <= len(self.entries):
+            raise DomainError(f"no event {ref!r} in this incident", field)
+        entry = self.entries[version - 1]
+        if entry[6] is not None:
+            raise DomainError(f"event {ref} was already voided by {event_id(entry[6])}", field)
+        return entry
+
+    def _decided(self, ref: str, target: list[Any]) -> bool:
+        claim = target[5].get("claim_ref") if target[0] != "NoteAdded" else None
+        for f in self.facts():
+            if f.type == "CoverageDecided" and f.data["event"] == ref:
+                return True
+            if claim and f.type in STAFF_DECISIONS and claim in (f.data.get("claim_ref"), f.data.get("scope")):
+                return True
+        return False
+
+    def facts(self) -> list[Fact]:
+        """The live events (not voided, voidings left out), in recording order."""
+        return [
+            Fact(event_id(v), e[0], dt.date.fromisoformat(e[1]), e[2], e[3], e[4], e[5])
+            for v, e in enumerate(self.entries, start=1)
+            if e[6] is None and e[0] != "EventVoided"
+        ]
+
+
+
+def reminder_key(deadline: str, claim_ref: str | None, offset_days: int) -> str:
+    return f"{deadline}|{claim_ref or ''}|{offset_days}"
+
+
+def _version_of(ref: Any) -> int | None:
+    if isinstance(ref, str) and ref.startswith("e") and ref[1:].isdigit():
+        return int(ref[1:])
+    return None
+
+
+def _check_role(kind: str, actor: Actor) -> None:
+    if actor.role != "operator" and actor.role not in RECORDED_BY[kind]:
+        allowed = " or ".join(sorted(RECORDED_BY[kind]))
+        raise NotPermitted(f"{kind} is recorded by {allowed}, not by {actor.role}", "type")
+
+
+def _check_not_future(on: str, today: dt.date) -> None:
+    if on > today.isoformat():
+        raise DomainError(f"{on} is in the future (today is {today})", "on")

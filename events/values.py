@@ -1,0 +1,407 @@
+"""The public event vocabulary (DOMAIN §3.1) and its validation.
+
+Each event type has a pydantic model with ``extra='forbid'`` and strict numbers,
+so an unknown field, a negative amount, a float, a string for a count or an
+impossible date is refused with the field named. The validated fields become
+plain JSON data (dates as ``YYYY-MM-DD`` strings) carried by the stored event.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    StrictStr,
+    ValidationError,
+    model_validator,
+)
+
+from events.errors import DomainError
+
+JST = ZoneInfo("Asia/Tokyo")
+
+CAUSES = ("external_attack", "negligence", "vendor", "insider", "unknown")
+MEDIA = ("electronic", "paper", "both")
+DATA_ITEMS = (
+    "name", "address", "phone", "email", "birth_date", "credit_card",
+    "bank_account", "sensitive", "my_number", "other",
+)
+LOCATIONS = ("japan", "overseas")
+CHANNELS = ("written", "email", "phone", "web")
+PUBLICIZE_HOW = ("press_release", "regulator_report", "media_report", "website")
+STAGES = ("preliminary", "final")
+EXPENSE_CATEGORIES = (
+    "consulting", "other", "similar_insurance_premium", "financing",
+    "officer_pay", "network_equipment",
+)
+CLAIM_KINDS = ("victims", "third_party_expenses", "credit_card", "network")
+FORUMS = ("japan", "overseas")
+OUTCOMES = ("judgment", "settlement", "withdrawn", "dismissed")
+FILING_PARTS = ("liability", "expenses", "both")
+PAYMENT_PARTS = ("liability", "expenses")
+BOTH_PART_REASONS = (
+    "intent", "knowing_violation", "overseas_records", "employee_data", "war_riot",
+    "natural_disaster", "pre_inception_leak", "known_before_inception",
+    "bodily_injury_property",
+)
+LIABILITY_ONLY_REASONS = ("ip_infringement", "advertising", "stock_price", "foreign_claim")
+EXCLUSION_REASONS = BOTH_PART_REASONS + LIABILITY_ONLY_REASONS
+DEADLINES = (
+    "insurer_notice", "ppc_preliminary", "ppc_final", "individual_notice",
+    "expense_window", "claim_filing_liability", "claim_filing_expenses",
+    "claims_made_cutoff",
+)
+ROLES = ("insured", "staff", "system", "operator")
+
+# Categories that have their own event, and the one that belongs to a claim.
+OWN_EVENT_CATEGORIES = {
+    "apology_letters": "IndividualsNotified",
+    "apology_ad": "ApologyAdPublished",
+    "press_conference": "PressConferenceHeld",
+    "call_center": "CallCenterOperated",
+    "condolence": "CondolenceSent",
+}
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who records an event: a role and a user name (never a victim)."""
+
+    role: str
+    user: str
+
+    def __post_init__(self) -> None:
+        if self.role not in ROLES:
+            raise DomainError(f"unknown role {self.role!r}; one of {', '.join(ROLES)}", "role")
+        if not self.user:
+            raise DomainError("a user name is required", "user")
+
+
+def _iso_date(value: Any) -> str:
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value.isoformat()
+    if not isinstance(value, str) or len(value) != 10:
+        raise ValueError("must be a date written YYYY-MM-DD")
+    try:
+        return dt.date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise ValueError(f"{value!r} is not a real date (YYYY-MM-DD)") from None
+
+
+def _iso_instant(value: Any) -> str:
+    if isinstance(value, dt.datetime):
+        parsed = value
+    elif isinstance(value, str):
+        try:
+            parsed = dt.datetime.fromisoformat(value)
+        except ValueError:
+            raise ValueError(f"{value!r} is not an ISO-8601 instant") from None
+    else:
+        raise ValueError("must be an ISO-8601 instant with an offset")
+    if parsed.tzinfo is None:
+        raise ValueError("must carry a UTC offset, e.g. 2005-06-01T09:30:00+09:00")
+    return parsed.isoformat()
+
+
+IsoDate = Annotated[str, BeforeValidator(_iso_date)]
+IsoInstant = Annotated[str, BeforeValidator(_iso_instant)]
+Yen = Annotated[StrictInt, Field(ge=0, le=10**15)]
+Count = Annotated[StrictInt, Field(ge=0, le=10**10)]
+Text = Annotated[StrictStr, Field(max_length=2000)]
+Name = Annotated[StrictStr, Field(min_length=1, max_length=200)]
+
+
+def _unique(items: list[str]) -> list[str]:
+    if len(set(items)) != len(items):
+        raise ValueError("lists an item twice")
+    return items
+
+
+class EventFields(BaseModel):
+    """Fields every event has: its business date (``on`` or ``at``) and a note."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    on: IsoDate | None = None
+    at: IsoInstant | None = None
+    note: Text | None = None
+
+    @model_validator(mode="after")
+    def _one_business_date(self) -> "EventFields":
+        if self.on is None and self.at is None:
+            raise ValueError("needs its business date: `on` (YYYY-MM-DD) or `at` (an instant)")
+        if self.on is not None and self.at is not None:
+            on_from_at = dt.datetime.fromisoformat(self.at).astimezone(JST).date().isoformat()
+            if on_from_at != self.on:
+                raise ValueError(f"`on` {self.on} and `at` {self.at} name different days in JST")
+        return self
+
+    def business_date(self) -> str:
+        if self.on is not None:
+            return self.on
+        return dt.datetime.fromisoformat(self.at).astimezone(JST).date().isoformat()
+
+
+class LeakDiscovered(EventFields):
+    summary: Annotated[StrictStr, Field(min_length=1, max_length=2000)]
+    cause: Literal[CAUSES]
+    media: Literal[MEDIA]
+    data_items: Annotated[list[Literal[DATA_ITEMS]], AfterValidator(_unique)]
+    affected_count: Count
+    records_location: Literal[LOCATIONS] = "japan"
+    employees_data: StrictBool = False
+    wrongful_purpose_suspected: StrictBool = False
+
+
+class LeakOccurred(EventFields):
+    pass
+
+
+class AffectedCountRevised(EventFields):
+    affected_count: Count
+
+
+class InsurerNotified(EventFields):
+    channel: Literal[CHANNELS]
+
+
+class Publicized(EventFields):
+    how: Literal[PUBLICIZE_HOW]
+
+
+class RegulatorReported(EventFields):
+    stage: Literal[STAGES]
+
+
+class IndividualsNotified(EventFields):
+    recipients: Count
+    cost_yen: Yen
+
+
+class ApologyAdPublished(EventFields):
+    media: Name
+    cost_yen: Yen
+
+
+class PressConferenceHeld(EventFields):
+    cost_yen: Yen
+
+
+class CallCenterOperated(EventFields):
+    from_: IsoDate = Field(alias="from")
+    to: IsoDate
+    calls: Count
+    cost_yen: Yen
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=False)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "CallCenterOperated":
+        if self.to < self.from_:
+            raise ValueError(f"`to` {self.to} is before `from` {self.from_}")
+        return self
+
+
+class CondolenceSent(EventFields):
+    recipients: Count
+    per_person_yen: Yen
+
+
+def _expense_category(value: Any) -> Any:
+    if value == "litigation":
+        raise ValueError(
+            "litigation costs are not an expense: record them as DefenceCostPaid "
+            "on their claim (they belong to the liability part)"
+        )
+    if value in OWN_EVENT_CATEGORIES:
+        raise ValueError(f"{value} has its own event: record it as {OWN_EVENT_CATEGORIES[value]}")
+    return value
+
+
+class ExpensePaid(EventFields):
+    category: Annotated[Literal[EXPENSE_CATEGORIES], BeforeValidator(_expense_category)]
+    cost_yen: Yen
+    vendor: Annotated[StrictStr, Field(max_length=200)] = ""
+
+
+class ClaimReceived(EventFields):
+    claim_ref: Name
+    kind: Literal[CLAIM_KINDS]
+    claimants: Count
+    amount_claimed_yen: Yen
+    forum: Literal[FORUMS]
+    lawsuit: StrictBool
+
+
+class DefenceCostPaid(EventFields):
+    claim_ref: Name
+    cost_yen: Yen
+
+
+class SettlementConsentRequested(EventFields):
+    claim_ref: Name
+    amount_yen: Yen
+
+
+class SettlementConsentGiven(SettlementConsentRequested):
+    pass
+
+
+class SettlementConsentRefused(SettlementConsentRequested):
+    pass
+
+
+class ClaimResolved(EventFields):
+    claim_ref: Name
+    outcome: Literal[OUTCOMES]
+    amount_yen: Yen
+
+    @model_validator(mode="after")
+    def _nothing_owed_when_dropped(self) -> "ClaimResolved":
+        if self.outcome in ("withdrawn", "dismissed") and self.amount_yen:
+            raise ValueError(f"a {self.outcome} claim owes no damages: amount_yen must be 0")
+        return self
+
+
+class ExpensesFinalized(EventFields):
+    pass
+
+
+class InsuranceClaimFiled(EventFields):
+    part: Literal[FILING_PARTS]
+    amount_requested_yen: Yen
+
+
+class ExclusionApplied(EventFields):
+    scope: Name
+    reason: Literal[EXCLUSION_REASONS]
+
+
+class CoverageDecided(EventFields):
+    event: Name
+    covered: StrictBool
+    reason: Text = ""
+
+
+class InsurerPaid(EventFields):
+    part: Literal[PAYMENT_PARTS]
+    amount_yen: Yen
+
+
+class IncidentClosed(EventFields):
+    reason: Text = ""
+
+
+class IncidentReopened(EventFields):
+    reason: Text = ""
+
+
+class NoteAdded(EventFields):
+    text: Annotated[StrictStr, Field(min_length=1, max_length=10000)]
+
+
+class EventVoided(EventFields):
+    event: Name
+    reason: Annotated[StrictStr, Field(min_length=1, max_length=2000)]
+
+
+class ReminderSent(EventFields):
+    deadline: Literal[DEADLINES]
+    claim_ref: Name | None = None
+    offset_days: Annotated[StrictInt, Field(ge=-3650, le=3650)]
+    to: list[Annotated[StrictStr, Field(min_length=1, max_length=320)]]
+
+
+SCHEMAS: dict[str, type[EventFields]] = {
+    cls.__name__: cls
+    for cls in (
+        LeakDiscovered, LeakOccurred, AffectedCountRevised, InsurerNotified, Publicized,
+        RegulatorReported, IndividualsNotified, ApologyAdPublished, PressConferenceHeld,
+        CallCenterOperated, CondolenceSent, ExpensePaid, ClaimReceived, DefenceCostPaid,
+        SettlementConsentRequested, SettlementConsentGiven, SettlementConsentRefused,
+        ClaimResolved, ExpensesFinalized, InsuranceClaimFiled, ExclusionApplied,
+        CoverageDecided, InsurerPaid, IncidentClosed, IncidentReopened, NoteAdded,
+        EventVoided, ReminderSent,
+    )
+}
+EVENT_TYPES = tuple(SCHEMAS)
+
+# Who may record what (DOMAIN §3.1 "recorded by"). The operator is the person
+# at the console with the database in hand (imports, migrations): anything.
+RECORDED_BY: dict[str, frozenset[str]] = {
+    name: frozenset({"insured"}) for name in EVENT_TYPES
+}
+RECORDED_BY.update(
+    {
+        "LeakOccurred": frozenset({"insured", "staff"}),
+        "AffectedCountRevised": frozenset({"insured", "staff"}),
+        "ClaimResolved": frozenset({"insured", "staff"}),
+        "NoteAdded": frozenset({"insured", "staff", "system"}),
+        "EventVoided": frozenset({"insured", "staff"}),
+        "ReminderSent": frozenset({"system"}),
+        **{
+            name: frozenset({"staff"})
+            for name in (
+                "SettlementConsentGiven", "SettlementConsentRefused", "ExclusionApplied",
+                "CoverageDecided", "InsurerPaid", "IncidentClosed", "IncidentReopened",
+            )
+        },
+    }
+)
+
+
+def error_from_validation(exc: ValidationError, prefix: str = "") -> DomainError:
+    """The first problem of a pydantic error as one clear DomainError."""
+    first = exc.errors()[0]
+    loc = ".".join("from" if part == "from_" else str(part) for part in first["loc"])
+    field = ".".join(p for p in (prefix, loc) if p) or None
+    message = first["msg"]
+    if message.startswith("Value error, "):
+        message = message[len("Value error, "):]
+    if first["type"] == "extra_forbidden":
+        message = "is not a field of this event type"
+    elif first["type"] == "missing":
+        message = "is required"
+    elif "input" in first and first["type"] not in ("value_error",) and not isinstance(
+        first["input"], (dict, list)
+    ):
+        message = f"{message} (got {first['input']!r})"
+    return DomainError(message, field)
+
+
+def validate_event(payload: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """Check one event of the public vocabulary.
+
+    ``payload`` is the JSON object (with ``type``; without any file-local
+    ``id``). Returns the type and its fields as plain data, business date
+    first. Raises DomainError naming the field at fault.
+    """
+    if not isinstance(payload, dict):
+        raise DomainError("an event must be a JSON object", None)
+    kind = payload.get("type")
+    if not isinstance(kind, str) or kind not in SCHEMAS:
+        raise DomainError(
+            f"unknown event type {kind!r}" if kind is not None else "is required", "type"
+        )
+    fields = {k: v for k, v in payload.items() if k != "type"}
+    try:
+        model = SCHEMAS[kind].model_validate(fields)
+    except ValidationError as exc:
+        raise error_from_validation(exc, kind) from None
+    data = model.model_dump(by_alias=True, exclude={"on", "at", "note"})
+    return kind, {
+        "on": model.business_date(),
+        "at": model.at,
+        "note": model.note,
+        "data": data,
+    }
