@@ -18,9 +18,6 @@ from eventsourcing.domain import Aggregate
 from events.errors import DomainError, NotPermitted
 from events.values import LIABILITY_ONLY_REASONS, RECORDED_BY, Actor
 
-# Event types that can never be voided: a voiding itself,
-# a reminder that went out, and closing/reopening (which undo each other).
-NOT_VOIDABLE = {"EventVoided", "ReminderSent", "IncidentClosed", "IncidentReopened"}
 # What may still be recorded while an incident is closed.
 WHILE_CLOSED = {"IncidentReopened", "NoteAdded", "InsurerPaid", "ReminderSent"}
 # Events that concern one claim and need it received first.
@@ -53,8 +50,13 @@ def incident_id(policy_id: uuid.UUID, reference: str) -> uuid.UUID:
 
 
 class Incident(Aggregate):
-    """The history of one leak. ``entries[v - 1]`` is the event of version v:
-    ``[type, on, at, by, role, data, voided_by_version]``."""
+    """The history of one leak, kept compact so that snapshots stay small.
+
+    ``entries["e<v>"]`` holds each fact the rules read (every event but notes,
+    reminders, voidings, closing and reopening) as
+    ``[type, on, at, by, role, data, voided_by_version]``; ``notes`` holds only
+    who wrote each note (its text stays in the event). The full history is
+    the event stream itself."""
 
     class Recorded(Aggregate.Event):
         """Base of every incident event: business date, note and actor."""
@@ -104,8 +106,10 @@ class Incident(Aggregate):
     def __init__(self, policy_id: uuid.UUID, reference: str):
         self.policy_id = policy_id
         self.reference = reference
-        self.entries: list[list[Any]] = []
-        self.discovery = 1  # version of the LeakDiscovered that stands (the latest live one)
+        self.entries: dict[str, list[Any]] = {}
+        self.notes: dict[str, str] = {}  # live NoteAdded: event id -> "role:user"
+        self.voided: dict[str, str] = {}  # voided event id -> id of the voiding
+        self.discovery = "e1"  # the LeakDiscovered that stands (the latest live one)
         self.closed = False
         self.claims: dict[str, int] = {}  # live ClaimReceived: claim_ref -> version
         self.resolved: dict[str, int] = {}  # live ClaimResolved: claim_ref -> version
@@ -147,7 +151,7 @@ class Incident(Aggregate):
     # -- guards (one per event type that needs more than its own fields) -------
 
     def _check_LeakOccurred(self, fields: dict[str, Any], actor: Actor) -> None:
-        discovered = self.entries[self.discovery - 1][1]
+        discovered = self.entries[self.discovery][1]
         if fields["on"] > discovered:
             raise DomainError(
                 f"the leak cannot occur after it was discovered ({discovered})", "LeakOccurred.on"
@@ -162,7 +166,7 @@ class Incident(Aggregate):
         ref = fields["data"]["claim_ref"]
         if ref not in self.claims:
             raise DomainError(f"no claim {ref!r} has been received", f"{kind}.claim_ref")
-        received_on = self.entries[self.claims[ref] - 1][1]
+        received_on = self.entries[event_id(self.claims[ref])][1]
         if fields["on"] < received_on:
             raise DomainError(f"is before claim {ref!r} was received ({received_on})", f"{kind}.on")
 
@@ -227,8 +231,6 @@ class Incident(Aggregate):
         ref = fields["data"]["event"]
         target = self._live_entry(ref, "EventVoided.event")
         kind, _, _, by, role = target[:5]
-        if kind in NOT_VOIDABLE:
-            raise DomainError(f"{kind} cannot be voided", "EventVoided.event")
         if ref == "e1":
             raise DomainError(
                 "the LeakDiscovered that opened the incident cannot be voided; "
@@ -252,42 +254,55 @@ class Incident(Aggregate):
     # -- state ----------------------------------------------------------------
 
     def _apply(self, event: "Incident.Recorded") -> None:
-        kind = type(event).__name__
-        data = event.data if kind != "NoteAdded" else {}
-        self.entries.append([kind, event.on, event.at, event.by, event.role, data, None])
-        version = len(self.entries)
-        if kind == "EventVoided":
-            target = self.entries[_version_of(data["event"]) - 1]
-            target[6] = version
-            if target[0] == "LeakDiscovered":
-                self.discovery = max(
-                    v for v, e in enumerate(self.entries, 1) if e[0] == "LeakDiscovered" and e[6] is None
-                )
-            elif target[0] == "ClaimReceived":
-                del self.claims[target[5]["claim_ref"]]
-            elif target[0] == "ClaimResolved":
-                del self.resolved[target[5]["claim_ref"]]
-        elif kind == "LeakDiscovered":
-            self.discovery = version
-        elif kind == "ClaimReceived":
-            self.claims[data["claim_ref"]] = version
-        elif kind == "ClaimResolved":
-            self.resolved[data["claim_ref"]] = version
+        kind, data = type(event).__name__, event.data
+        eid = event_id(event.originator_version)
+        if kind == "NoteAdded":
+            self.notes[eid] = f"{event.role}:{event.by}"
+        elif kind == "EventVoided":
+            self._void(data["event"], eid)
         elif kind == "IncidentClosed":
             self.closed = True
         elif kind == "IncidentReopened":
             self.closed = False
         elif kind == "ReminderSent":
-            self.reminders[reminder_key(data["deadline"], data["claim_ref"], data["offset_days"])] = version
+            self.reminders[reminder_key(data["deadline"], data["claim_ref"], data["offset_days"])] = event.originator_version
+        else:
+            self.entries[eid] = [kind, event.on, event.at, event.by, event.role, data, None]
+            if kind == "LeakDiscovered":
+                self.discovery = eid
+            elif kind == "ClaimReceived":
+                self.claims[data["claim_ref"]] = event.originator_version
+            elif kind == "ClaimResolved":
+                self.resolved[data["claim_ref"]] = event.originator_version
+
+    def _void(self, target_id: str, by_id: str) -> None:
+        self.voided[target_id] = by_id
+        if self.notes.pop(target_id, None) is not None:
+            return
+        target = self.entries[target_id]
+        target[6] = _version_of(by_id)
+        kind, data = target[0], target[5]
+        if kind == "LeakDiscovered":
+            self.discovery = [i for i, e in self.entries.items() if e[0] == kind and e[6] is None][-1]
+        elif kind == "ClaimReceived":
+            del self.claims[data["claim_ref"]]
+        elif kind == "ClaimResolved":
+            del self.resolved[data["claim_ref"]]
 
     def _live_entry(self, ref: Any, field: str) -> list[Any]:
         version = _version_of(ref)
-        if version is None or not 1 <= version <= len(self.entries):
+        if version is None or not 1 <= version <= self.version:
             raise DomainError(f"no event {ref!r} in this incident", field)
-        entry = self.entries[version - 1]
-        if entry[6] is not None:
-            raise DomainError(f"event {ref} was already voided by {event_id(entry[6])}", field)
-        return entry
+        if ref in self.voided:
+            raise DomainError(f"event {ref} was already voided by {self.voided[ref]}", field)
+        if ref in self.notes:
+            role, _, user = self.notes[ref].partition(":")
+            return ["NoteAdded", None, None, user, role, {}, None]
+        if ref not in self.entries:
+            raise DomainError(
+                f"event {ref} cannot be voided or decided on (a voiding, reminder, closing or reopening)", field
+            )
+        return self.entries[ref]
 
     def _decided(self, ref: str, target: list[Any]) -> bool:
         claim = target[5].get("claim_ref") if target[0] != "NoteAdded" else None
@@ -301,9 +316,9 @@ class Incident(Aggregate):
     def facts(self) -> list[Fact]:
         """The live events (not voided, voidings left out), in recording order."""
         return [
-            Fact(event_id(v), e[0], dt.date.fromisoformat(e[1]), e[2], e[3], e[4], e[5])
-            for v, e in enumerate(self.entries, start=1)
-            if e[6] is None and e[0] != "EventVoided"
+            Fact(i, e[0], dt.date.fromisoformat(e[1]), e[2], e[3], e[4], e[5])
+            for i, e in self.entries.items()
+            if e[6] is None
         ]
 
 
