@@ -38,7 +38,7 @@ def closure_reason(day: dt.date) -> str | None:
     if name:
         return f"holiday {name}"
     if day.weekday() >= 5:
-        return WEEKDAYS[day.weekday()]
+        return "weekend"
     return None
 
 
