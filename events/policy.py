@@ -188,6 +188,11 @@ def parse_terms(payload: Any) -> PolicyTerms:
     )
 
 
+def terms_from_data(data: dict[str, Any]) -> PolicyTerms:
+    """The terms as an Issued event carries them."""
+    return PolicyTerms(**{**data, "riders": tuple(data["riders"])})
+
+
 def policy_id(number: str) -> uuid.UUID:
     """Policy ids derive from the number, so a number is issued once per store."""
     return uuid.uuid5(NAMESPACE, f"policy:{number}")
@@ -226,9 +231,7 @@ class Policy(Aggregate):
 
     @property
     def terms(self) -> PolicyTerms:
-        data = dict(self.terms_data)
-        data["riders"] = tuple(data["riders"])
-        return PolicyTerms(**data)
+        return terms_from_data(self.terms_data)
 
     def register_incident(self, incident_id: uuid.UUID, reference: str, timestamp: dt.datetime) -> None:
         if reference in self.incidents:
