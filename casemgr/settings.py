@@ -32,7 +32,7 @@ class Settings:
     def eventsourcing_env(self) -> dict[str, str]:
         """The eventsourcing library's settings for this database URL."""
         env = store_env(self.database_url)
-        env["IS_SNAPSHOTTING_ENABLED"] = "y" if self.snapshot_interval else ""
+        env["IS_SNAPSHOTTING_ENABLED"] = "y" if self.snapshot_interval else "n"
         if self.cipher_key:
             env["CIPHER_TOPIC"] = CIPHER_TOPIC
             env["CIPHER_KEY"] = self.cipher_key
