@@ -7,6 +7,8 @@ data. Nothing outside this module holds an aggregate.
 from __future__ import annotations
 
 import datetime as dt
+import random
+import time
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -20,11 +22,11 @@ from casemgr.errors import ConcurrentUpdate, DomainError, NotFound
 from casemgr.rules.coverage import Statement, Used, statement
 from casemgr.rules.deadlines import Deadline, deadlines
 from casemgr.rules.facts import Facts
-from events.incident import Incident, event_id, incident_id
+from events.incident import Incident, event_id, incident_id, public_type
 from events.policy import Policy, PolicyTerms, parse_terms, policy_id
 from events.values import Actor, validate_event
 
-RETRIES = 5
+RETRIES = 10
 T = TypeVar("T")
 
 
@@ -190,10 +192,10 @@ class CaseManager(Application):
         voided: dict[str, str] = {}
         for event in self.events.get(incident):
             eid = event_id(event.originator_version)
-            if type(event).__name__ == "EventVoided":
+            if public_type(event) == "EventVoided":
                 voided[event.data["event"]] = eid
             rows.append(HistoryRow(
-                eid, event.originator_version, type(event).__name__, dt.date.fromisoformat(event.on),
+                eid, event.originator_version, public_type(event), dt.date.fromisoformat(event.on),
                 event.at, event.timestamp, event.by, event.role, event.note, dict(event.data), None,
             ))
         return [
@@ -313,11 +315,13 @@ class CaseManager(Application):
             ) from None
 
     def _retrying(self, attempt: Callable[[], T]) -> T:
-        for _ in range(RETRIES):
+        """Run ``attempt`` again, after a short random pause, while a conflicting
+        write (the same version saved by someone else) makes it fail."""
+        for n in range(RETRIES):
             try:
                 return attempt()
             except IntegrityError:
-                continue
+                time.sleep(random.uniform(0, 0.005 * 2**n))
         raise ConcurrentUpdate(f"the incident kept changing under {RETRIES} attempts; nothing was stored", None)
 
     def _view(self, aggregate: Incident, terms: PolicyTerms) -> IncidentView:

@@ -75,6 +75,9 @@ class Incident(Aggregate):
         policy_id: uuid.UUID
         reference: str
 
+    class DiscoveryCorrected(Recorded):
+        """A later LeakDiscovered (public type ``LeakDiscovered``): it stands over the earlier one."""
+
     class LeakOccurred(Recorded): ...
     class AffectedCountRevised(Recorded): ...
     class InsurerNotified(Recorded): ...
@@ -143,9 +146,8 @@ class Incident(Aggregate):
         check = getattr(self, f"_check_{kind}", None)
         if check is not None:
             check(fields, actor)
-        self.trigger_event(
-            getattr(self, kind), by=actor.user, role=actor.role, timestamp=timestamp, **fields
-        )
+        event_class = self.DiscoveryCorrected if kind == "LeakDiscovered" else getattr(self, kind)
+        self.trigger_event(event_class, by=actor.user, role=actor.role, timestamp=timestamp, **fields)
         return event_id(self.version)
 
     # -- guards (one per event type that needs more than its own fields) -------
@@ -254,7 +256,7 @@ class Incident(Aggregate):
     # -- state ----------------------------------------------------------------
 
     def _apply(self, event: "Incident.Recorded") -> None:
-        kind, data = type(event).__name__, event.data
+        kind, data = public_type(event), event.data
         eid = event_id(event.originator_version)
         if kind == "NoteAdded":
             self.notes[eid] = f"{event.role}:{event.by}"
@@ -321,6 +323,12 @@ class Incident(Aggregate):
             if e[6] is None
         ]
 
+
+
+def public_type(event: Any) -> str:
+    """The event's name in the public vocabulary (DOMAIN §3.1)."""
+    name = type(event).__name__
+    return "LeakDiscovered" if name == "DiscoveryCorrected" else name
 
 
 def reminder_key(deadline: str, claim_ref: str | None, offset_days: int) -> str:

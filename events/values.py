@@ -73,6 +73,14 @@ OWN_EVENT_CATEGORIES = {
 }
 
 
+class FieldError(ValueError):
+    """Raised inside a validator that checks several fields: names the one at fault."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+
+
 @dataclass(frozen=True)
 class Actor:
     """Who records an event: a role and a user name (never a victim)."""
@@ -139,11 +147,11 @@ class EventFields(BaseModel):
     @model_validator(mode="after")
     def _one_business_date(self) -> "EventFields":
         if self.on is None and self.at is None:
-            raise ValueError("needs its business date: `on` (YYYY-MM-DD) or `at` (an instant)")
+            raise FieldError("on", "is required: the business date `on` (YYYY-MM-DD), or `at` (an instant)")
         if self.on is not None and self.at is not None:
             on_from_at = dt.datetime.fromisoformat(self.at).astimezone(JST).date().isoformat()
             if on_from_at != self.on:
-                raise ValueError(f"`on` {self.on} and `at` {self.at} name different days in JST")
+                raise FieldError("at", f"{self.at} is not on {self.on} in JST (`on` and `at` name different days)")
         return self
 
     def business_date(self) -> str:
@@ -208,7 +216,7 @@ class CallCenterOperated(EventFields):
     @model_validator(mode="after")
     def _ordered(self) -> "CallCenterOperated":
         if self.to < self.from_:
-            raise ValueError(f"`to` {self.to} is before `from` {self.from_}")
+            raise FieldError("to", f"{self.to} is before `from` {self.from_}")
         return self
 
 
@@ -269,7 +277,7 @@ class ClaimResolved(EventFields):
     @model_validator(mode="after")
     def _nothing_owed_when_dropped(self) -> "ClaimResolved":
         if self.outcome in ("withdrawn", "dismissed") and self.amount_yen:
-            raise ValueError(f"a {self.outcome} claim owes no damages: amount_yen must be 0")
+            raise FieldError("amount_yen", f"must be 0: a {self.outcome} claim owes no damages")
         return self
 
 
@@ -364,6 +372,9 @@ def error_from_validation(exc: ValidationError, prefix: str = "") -> DomainError
     """The first problem of a pydantic error as one clear DomainError."""
     first = exc.errors()[0]
     loc = ".".join("from" if part == "from_" else str(part) for part in first["loc"])
+    cause = first.get("ctx", {}).get("error")
+    if isinstance(cause, FieldError):
+        loc = ".".join(p for p in (loc, cause.field) if p)
     field = ".".join(p for p in (prefix, loc) if p) or None
     message = first["msg"]
     if message.startswith("Value error, "):

@@ -42,7 +42,7 @@ TABLES = (
     " affected_count BIGINT NOT NULL, closed INTEGER NOT NULL, version INTEGER NOT NULL)",
     "CREATE TABLE IF NOT EXISTS rm_deadlines ("
     " incident_id TEXT NOT NULL, deadline TEXT NOT NULL, claim_ref TEXT NOT NULL,"
-    " due TEXT NOT NULL, met_on TEXT, applicable INTEGER NOT NULL, is_window INTEGER NOT NULL,"
+    " due TEXT NOT NULL, met_on TEXT, applicable INTEGER NOT NULL, kind TEXT NOT NULL,"
     " rule TEXT NOT NULL, PRIMARY KEY (incident_id, deadline, claim_ref))",
     "CREATE INDEX IF NOT EXISTS rm_deadlines_due ON rm_deadlines (due)",
     "CREATE INDEX IF NOT EXISTS rm_incidents_policy ON rm_incidents (policy_id)",
@@ -58,7 +58,7 @@ DELETE_DEADLINES = "DELETE FROM rm_deadlines WHERE incident_id = %s"
 INSERT_DEADLINE = "INSERT INTO rm_deadlines VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
 SELECT_DEADLINES = (
     "SELECT d.incident_id, i.policy_number, i.reference, d.deadline, d.claim_ref, d.due,"
-    " d.met_on, d.applicable, d.is_window, d.rule"
+    " d.met_on, d.applicable, d.kind, d.rule"
     " FROM rm_deadlines d JOIN rm_incidents i ON i.incident_id = d.incident_id"
 )
 
@@ -189,7 +189,7 @@ class DeadlineProjection:
                 met_on=dt.date.fromisoformat(r["met_on"]) if r["met_on"] else None,
                 status=status(dt.date.fromisoformat(r["due"]),
                               dt.date.fromisoformat(r["met_on"]) if r["met_on"] else None,
-                              bool(r["applicable"]), bool(r["is_window"]), today),
+                              bool(r["applicable"]), r["kind"], today),
                 rule=r["rule"],
             )
             for r in self.view.select(where, params)
@@ -235,6 +235,6 @@ class DeadlineProjection:
             for d in deadline_rule(terms, facts):
                 deadlines.append((
                     key, d.name, d.claim_ref or "", d.due.isoformat(),
-                    d.met_on.isoformat() if d.met_on else None, int(d.applicable), int(d.window), d.rule,
+                    d.met_on.isoformat() if d.met_on else None, int(d.applicable), d.kind, d.rule,
                 ))
         self.view.write(incidents, deadlines, tracking)

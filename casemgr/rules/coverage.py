@@ -223,8 +223,6 @@ def _liability_lines(terms: PolicyTerms, facts: Facts, flags: list[str]) -> tupl
             return f"claim {ref} received {claim.on}, outside the policy period (claims-made basis)"
         if claim.data["forum"] != "japan":
             return f"claim {ref} brought in a forum outside Japan (foreign claims are not covered)"
-        if kind in ("credit_card", "network") and kind not in terms.riders:
-            return f"{kind} claims need the {kind} rider, which this policy does not have"
         return None
 
     for ref, claim in claims.items():
@@ -247,6 +245,9 @@ def _liability_lines(terms: PolicyTerms, facts: Facts, flags: list[str]) -> tupl
         kind = claim.data["kind"]
         amount = f.data["amount_yen"] if f.type == "ClaimResolved" else f.data["cost_yen"]
         refusal = why_not_counted(claim)
+        if refusal is None and f.type == "ClaimResolved" and kind in ("credit_card", "network") \
+                and kind not in terms.riders:
+            refusal = f"excluded: {kind} damages need the {kind} rider, which this policy does not have"
         if refusal:
             counted, rule = 0, refusal
         elif f.type == "DefenceCostPaid":

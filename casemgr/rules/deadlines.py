@@ -23,23 +23,27 @@ class Deadline:
     claim_ref: str | None = None
     met_on: dt.date | None = None
     applicable: bool = True
-    window: bool = False  # a window closes by itself; nothing is owed when it passes
+    kind: str = "deadline"  # or "window" or "promptly", see status()
 
     def status(self, today: dt.date) -> str:
-        return status(self.due, self.met_on, self.applicable, self.window, today)
+        return status(self.due, self.met_on, self.applicable, self.kind, today)
 
 
-def status(due: dt.date, met_on: dt.date | None, applicable: bool, window: bool, today: dt.date) -> str:
+def status(due: dt.date, met_on: dt.date | None, applicable: bool, kind: str, today: dt.date) -> str:
     """open, due_soon (within 7 days), overdue, met, met_late or not_applicable.
 
-    A window (expense window, claims-made cut-off) is never overdue: once it has
-    closed it is not_applicable."""
+    A "window" (expense window, claims-made cut-off) closes by itself and is
+    never overdue: once closed it is not_applicable. A "promptly" deadline
+    (individual notice) has no fixed day: open until its outer bound, then
+    overdue, never due_soon."""
     if not applicable:
         return "not_applicable"
     if met_on is not None:
         return "met" if met_on <= due else "met_late"
     if today > due:
-        return "not_applicable" if window else "overdue"
+        return "not_applicable" if kind == "window" else "overdue"
+    if kind == "promptly":
+        return "open"
     return "due_soon" if (due - today).days <= DUE_SOON_DAYS else "open"
 
 
@@ -53,7 +57,7 @@ def deadlines(terms: PolicyTerms, facts: Facts) -> list[Deadline]:
     window_closes = calendar.days_after(accident, EXPENSE_WINDOW_DAYS)
     estimated = " (estimated from the discovery date)" if facts.accident_estimated else ""
     rows.append(Deadline(
-        "expense_window", window_closes, window=True,
+        "expense_window", window_closes, kind="window",
         rule=f"accident date {accident}{estimated} + {EXPENSE_WINDOW_DAYS} days (事故対応期間); "
              "expenses paid after it do not count",
     ))
@@ -82,7 +86,7 @@ def deadlines(terms: PolicyTerms, facts: Facts) -> list[Deadline]:
 
     end = terms.end
     rows.append(Deadline(
-        "claims_made_cutoff", calendar.jst_date(end), window=True,
+        "claims_made_cutoff", calendar.jst_date(end), kind="window",
         rule=f"policy period ends {end.astimezone(calendar.JST):%Y-%m-%d %H:%M} JST; "
              "a claim received after it falls outside this policy",
     ))
@@ -102,6 +106,7 @@ def _ppc(facts: Facts, found: dt.date) -> list[Deadline]:
     reasons = facts.reportable_reasons()
     reports = facts.of("RegulatorReported")
     finals = [f for f in reports if f.data["stage"] == "final"]
+    preliminaries = [f for f in reports if f.data["stage"] == "preliminary"]
     notices = facts.of("IndividualsNotified")
     preliminary_due = calendar.nth_day(found, 5)
     final_days = 60 if facts.wrongful_purpose else 30
@@ -113,7 +118,7 @@ def _ppc(facts: Facts, found: dt.date) -> list[Deadline]:
         return [
             Deadline("ppc_preliminary", preliminary_due, applicable=False, rule=why),
             Deadline("ppc_final", final_due, applicable=False, rule=why),
-            Deadline("individual_notice", notice_due, applicable=False, rule=why),
+            Deadline("individual_notice", notice_due, applicable=False, kind="promptly", rule=why),
         ]
     why = "reportable: " + "; ".join(reasons)
     final_rule = f"{final_days}th day counting the day of awareness {found}"
@@ -124,13 +129,13 @@ def _ppc(facts: Facts, found: dt.date) -> list[Deadline]:
                        f"to {calendar.label(final_due)}")
     return [
         Deadline(
-            "ppc_preliminary", preliminary_due, met_on=facts.first_on(reports),
+            "ppc_preliminary", preliminary_due, met_on=facts.first_on(preliminaries),
             rule=f"5th day counting the day of awareness {found} (速報: promptly, about 3-5 days; "
-                 f"a target, not moved for holidays; a final report also meets it); {why}",
+                 f"a target, not moved for holidays); {why}",
         ),
         Deadline("ppc_final", final_due, met_on=facts.first_on(finals), rule=f"{final_rule}; {why}"),
         Deadline(
-            "individual_notice", notice_due, met_on=facts.first_on(notices),
+            "individual_notice", notice_due, met_on=facts.first_on(notices), kind="promptly",
             rule=f"promptly (速やかに); overdue after the 30th day counting {found} (product bound); {why}",
         ),
     ]

@@ -156,6 +156,17 @@ def test_credit_card_claims_without_the_rider_count_nothing(app, seed_log):
     assert s.liability.payable_yen == SEED_LIABILITY
 
 
+def test_defence_costs_of_a_credit_card_claim_without_the_rider_count_with_the_victims(app, seed_log):
+    log = with_events(seed_log, claim("K1", "2005-10-01", kind="credit_card"),
+                      defence("K1", "2005-11-01", 2_000_000), resolved("K1", "2005-12-25", 5_000_000))
+    s = statement_of(app, log)
+    assert line_of(s, "e10").counted_yen == 2_000_000  # DOMAIN §5.1: defence costs of any kind of claim
+    assert "defence costs" in line_of(s, "e10").rule
+    assert line_of(s, "e11").counted_yen == 0
+    assert s.liability.victims_yen == 82_000_000
+    assert s.liability.payable_yen == SEED_LIABILITY + 2_000_000
+
+
 def test_network_claims_with_the_rider_count_in_full(app, seed_log):
     log = with_events(with_policy(seed_log, riders=["network"]),
                       claim("N1", "2005-10-01", kind="network"), resolved("N1", "2005-12-25", 15_000_000))

@@ -8,7 +8,7 @@ import pytest
 
 from casemgr.rules.calendar import closure_reason
 from tests.app.builders import (
-    deadline, import_one, only_discovery, voided, with_events, with_policy,
+    deadline, import_one, only_discovery, voided, with_events, with_policy, without,
 )
 from tests.conftest import INSURED, STAFF
 
@@ -181,6 +181,13 @@ def test_a_preliminary_report_does_not_meet_the_final_deadline(app, seed_log):
     assert deadline(rows, "ppc_final").status(TODAY) == "overdue"
 
 
+def test_a_final_report_does_not_meet_the_preliminary_deadline(app, seed_log):
+    log = with_events(seed_log, {"type": "RegulatorReported", "on": "2005-06-04", "stage": "final"})
+    rows = app.deadlines(import_one(app, log))
+    assert deadline(rows, "ppc_final").status(TODAY) == "met"
+    assert deadline(rows, "ppc_preliminary").status(TODAY) == "overdue"
+
+
 def test_a_late_insurer_notice_is_met_late(app, seed_log):
     incident = import_one(app, only_discovery(seed_log))
     app.record(incident, {"type": "InsurerNotified", "on": "2005-06-07", "channel": "phone"}, INSURED)
@@ -307,6 +314,12 @@ def test_individual_notice_is_due_by_the_30th_day_and_met_by_the_letters(app, se
     assert row.status(TODAY) == "met"
 
 
+def test_individual_notice_is_open_from_day_1_and_overdue_after_the_30th_day_never_due_soon(app, seed_log):
+    row = deadline(app.deadlines(import_one(app, without(seed_log, "IndividualsNotified"))), "individual_notice")
+    assert [row.status(D(day)) for day in ("2005-06-01", "2005-06-25", "2005-06-30", "2005-07-01")] == [
+        "open", "open", "open", "overdue"]
+
+
 def test_correcting_the_resolution_date_moves_the_claim_filing_deadline(app, seed_log):
     incident = import_one(app, seed_log)
     app.record(incident, voided("e8", "2005-12-21", "wrong date"), STAFF)
@@ -322,9 +335,6 @@ def test_a_later_recorded_expenses_finalized_replaces_an_earlier_one(app, seed_l
     assert deadline(app.deadlines(import_one(app, log)), "claim_filing_expenses").due == D("2005-11-30")
 
 
-@pytest.mark.xfail(strict=True, raises=TypeError, reason=(
-    "BUG: the discovery anchor cannot be corrected: recording a corrected LeakDiscovered "
-    "crashes with TypeError in Incident.record (LeakDiscovered is the aggregate's Created event)"))
 def test_correcting_the_discovery_date_moves_the_deadlines_anchored_on_it(app, seed_log):
     incident = import_one(app, only_discovery(seed_log))
     corrected = {**only_discovery(seed_log)["incidents"][0]["events"][0], "on": "2005-06-03"}

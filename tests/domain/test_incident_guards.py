@@ -143,14 +143,13 @@ def test_a_data_item_listed_twice_is_refused():
 
 def test_a_withdrawn_claim_owing_damages_is_refused():
     resolution = {"type": "ClaimResolved", "on": "2005-10-01", "claim_ref": "C1", "outcome": "withdrawn"}
-    assert "amount_yen must be 0" in refused(resolution, amount_yen=1).message
-    assert "amount_yen must be 0" in refused(resolution, outcome="dismissed", amount_yen=5).message
+    withdrawn = refused(resolution, amount_yen=1)
+    assert (withdrawn.field, withdrawn.message) == (
+        "ClaimResolved.amount_yen", "must be 0: a withdrawn claim owes no damages")
+    assert "a dismissed claim owes no damages" in refused(resolution, outcome="dismissed", amount_yen=5).message
     assert validate_event({**resolution, "amount_yen": 0})[0] == "ClaimResolved"
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "BUG: errors of model-level validators name only the event type (e.g. 'ClaimResolved'), "
-    "not the field at fault, so a form cannot point at it"))
 @pytest.mark.parametrize(
     ("payload", "field"),
     [
@@ -442,19 +441,12 @@ def test_importing_the_same_incident_twice_is_refused(app, seed_log):
         app.import_log(seed_log, OPERATOR)
 
 
-@pytest.mark.xfail(strict=True, raises=TypeError, reason=(
-    "BUG: recording a corrected LeakDiscovered (what the refusal to void e1 tells the user to do) "
-    "crashes with TypeError: Incident.record triggers the Created event class LeakDiscovered, which "
-    "needs originator_topic, policy_id and reference"))
 def test_a_corrected_leak_discovered_stands_over_the_first(app, seeded):
     corrected = {**DISCOVERY, "on": "2005-06-01", "affected_count": 120_000}
     app.record(seeded, corrected, INSURED)
     assert app.incident(seeded).affected_count == 120_000
 
 
-@pytest.mark.xfail(strict=True, raises=TypeError, reason=(
-    "BUG: an import holding a second LeakDiscovered crashes with TypeError instead of "
-    "storing it or refusing it with a DomainError"))
 def test_an_import_with_a_second_leak_discovered_is_stored_or_refused_cleanly(app, seed_log):
     log = copy.deepcopy(seed_log)
     log["incidents"][0]["events"].append({**DISCOVERY, "on": "2005-06-02"})
