@@ -51,16 +51,8 @@ def store_url(request, tmp_path) -> str:
 
 
 @pytest.fixture
-def app(sqlite_url, clock):
-    """The application on a fresh SQLite store (the default embedded store)."""
-    application = build_app(Settings(sqlite_url), clock=clock)
-    yield application
-    application.close()
-
-
-@pytest.fixture
-def any_app(store_url, clock):
-    """The application on each real store: SQLite, then PostgreSQL."""
+def app(store_url, clock):
+    """The application on a fresh store: each test runs on SQLite, then on PostgreSQL."""
     application = build_app(Settings(store_url), clock=clock)
     yield application
     application.close()

@@ -25,6 +25,7 @@ from eventsourcing.application import LRUCache
 from eventsourcing.persistence import InfrastructureFactory, IntegrityError, Tracking
 from eventsourcing.postgres import PostgresTrackingRecorder
 from eventsourcing.sqlite import SQLiteTrackingRecorder
+from psycopg.sql import SQL
 
 from casemgr.application import CaseManager, replay
 from casemgr.rules.deadlines import deadlines as deadline_rule
@@ -119,7 +120,7 @@ class SQLiteDeadlineView(_ViewTables, SQLiteTrackingRecorder):
 class PostgresDeadlineView(_ViewTables, PostgresTrackingRecorder):
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.sql_create_statements.extend(self.view_statements())
+        self.sql_create_statements.extend(SQL(s) for s in self.view_statements())  # type: ignore[arg-type]
 
     @property
     def tracking_table(self) -> str:

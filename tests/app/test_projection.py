@@ -32,69 +32,69 @@ def second_incident(seed_log, reference="INC-2", discovered="2005-07-01"):
 
 
 @pytest.fixture
-def projection(any_app):
-    view = build_projection(any_app)
+def projection(app):
+    view = build_projection(app)
     yield view
     view.close()
 
 
-def test_the_view_holds_the_same_deadlines_as_the_incident_itself(any_app, projection, seed_log):
-    incident = any_app.import_log(seed_log, OPERATOR).incidents["INC-1"]
+def test_the_view_holds_the_same_deadlines_as_the_incident_itself(app, projection, seed_log):
+    incident = app.import_log(seed_log, OPERATOR).incidents["INC-1"]
     assert projection.catch_up() == 10
     from_view = {(r.deadline, r.claim_ref): (r.due, r.met_on) for r in projection.deadlines(TODAY, incident)}
-    from_history = {(d.name, d.claim_ref): (d.due, d.met_on) for d in any_app.deadlines(incident)}
+    from_history = {(d.name, d.claim_ref): (d.due, d.met_on) for d in app.deadlines(incident)}
     assert from_view == from_history
     assert from_view[("ppc_final", None)] == (dt.date(2005, 8, 1), None)
 
 
-def test_catching_up_twice_applies_each_event_once(any_app, projection, seed_log):
-    any_app.import_log(seed_log, OPERATOR)
+def test_catching_up_twice_applies_each_event_once(app, projection, seed_log):
+    app.import_log(seed_log, OPERATOR)
     projection.catch_up()
     before = rows(projection)
     assert projection.catch_up() == 0
     assert rows(projection) == before
-    assert projection.position == any_app.recorder.max_notification_id()
+    assert projection.position == app.recorder.max_notification_id()
 
 
-def test_a_later_event_moves_only_its_incident(any_app, projection, seed_log):
-    first = any_app.import_log(seed_log, OPERATOR).incidents["INC-1"]
-    second = any_app.import_log(second_incident(seed_log), OPERATOR).incidents["INC-2"]
+def test_a_later_event_moves_only_its_incident(app, projection, seed_log):
+    first = app.import_log(seed_log, OPERATOR).incidents["INC-1"]
+    second = app.import_log(second_incident(seed_log), OPERATOR).incidents["INC-2"]
     projection.catch_up()
     untouched = [r for r in rows(projection) if r[0] == first]
-    any_app.record(second, {"type": "InsurerNotified", "on": "2005-07-02", "channel": "email"}, INSURED)
+    app.record(second, {"type": "InsurerNotified", "on": "2005-07-02", "channel": "email"}, INSURED)
     assert projection.catch_up() == 1
     assert [r for r in rows(projection) if r[0] == first] == untouched
     notice = next(r for r in projection.deadlines(TODAY, second) if r.deadline == "insurer_notice")
     assert notice.status == "met"
 
 
-def test_voiding_the_notice_reopens_its_deadline_in_the_view(any_app, projection, seed_log):
-    incident = any_app.import_log(seed_log, OPERATOR).incidents["INC-1"]
+def test_voiding_the_notice_reopens_its_deadline_in_the_view(app, projection, seed_log):
+    incident = app.import_log(seed_log, OPERATOR).incidents["INC-1"]
     projection.catch_up()
-    any_app.record(incident, {"type": "EventVoided", "on": "2005-06-03", "event": "e3", "reason": "wrong date"}, STAFF)
+    app.record(incident, {"type": "EventVoided", "on": "2005-06-03", "event": "e3", "reason": "wrong date"}, STAFF)
     projection.catch_up()
     notice = next(r for r in projection.deadlines(TODAY, incident) if r.deadline == "insurer_notice")
     assert notice.status == "overdue" and notice.met_on is None
 
 
-def test_a_rebuilt_view_equals_the_incrementally_built_one(any_app, projection, seed_log):
-    incident = any_app.import_log(seed_log, OPERATOR).incidents["INC-1"]
+def test_a_rebuilt_view_equals_the_incrementally_built_one(app, projection, seed_log):
+    incident = app.import_log(seed_log, OPERATOR).incidents["INC-1"]
     projection.catch_up()
     for day in ("2005-06-04", "2005-06-05"):
-        any_app.record(incident, {"type": "NoteAdded", "on": day, "text": "called"}, INSURED)
+        app.record(incident, {"type": "NoteAdded", "on": day, "text": "called"}, INSURED)
         projection.catch_up()
-    any_app.record(incident, {"type": "RegulatorReported", "on": "2005-06-05", "stage": "preliminary"}, INSURED)
-    any_app.import_log(second_incident(seed_log), OPERATOR)
+    app.record(incident, {"type": "RegulatorReported", "on": "2005-06-05", "stage": "preliminary"}, INSURED)
+    app.import_log(second_incident(seed_log), OPERATOR)
     projection.catch_up(batch_size=3)
     incremental = rows(projection)
-    assert projection.rebuild() == any_app.recorder.max_notification_id()
+    assert projection.rebuild() == app.recorder.max_notification_id()
     assert rows(projection) == incremental
 
 
-def test_two_projection_processes_catching_up_together_apply_each_event_once(any_app, seed_log, store_url, clock):
-    any_app.import_log(seed_log, OPERATOR)
+def test_two_projection_processes_catching_up_together_apply_each_event_once(app, seed_log, store_url, clock):
+    app.import_log(seed_log, OPERATOR)
     for n in range(5):
-        any_app.import_log(second_incident(seed_log, f"INC-{n + 2}", f"2005-07-0{n + 1}"), OPERATOR)
+        app.import_log(second_incident(seed_log, f"INC-{n + 2}", f"2005-07-0{n + 1}"), OPERATOR)
     apps = [build_app(Settings(store_url), clock=clock) for _ in range(2)]
     views = [build_projection(a) for a in apps]
     try:

@@ -43,33 +43,33 @@ def _raw_states(url: str, table: str = "events") -> list[bytes]:
     return [bytes(state) for (state,) in rows]
 
 
-def test_the_seed_example_is_stored_and_read_back(any_app, seed_log):
-    incident = _seed_incident(any_app, seed_log)
+def test_the_seed_example_is_stored_and_read_back(app, seed_log):
+    incident = _seed_incident(app, seed_log)
 
-    assert any_app.statement(incident).statement.total_payable_yen == SEED_TOTAL_PAYABLE_YEN
-    assert len(any_app.history(incident)) == len(seed_log["incidents"][0]["events"])
+    assert app.statement(incident).statement.total_payable_yen == SEED_TOTAL_PAYABLE_YEN
+    assert len(app.history(incident)) == len(seed_log["incidents"][0]["events"])
 
 
-def test_another_application_object_on_the_same_store_sees_the_same_data(any_app, store_url, clock, seed_log):
-    incident = _seed_incident(any_app, seed_log)
-    any_app.record(incident, NOTE, INSURED)
+def test_another_application_object_on_the_same_store_sees_the_same_data(app, store_url, clock, seed_log):
+    incident = _seed_incident(app, seed_log)
+    app.record(incident, NOTE, INSURED)
 
     other = build_app(Settings(store_url), clock=clock)
     try:
         assert other.statement(incident).statement.total_payable_yen == SEED_TOTAL_PAYABLE_YEN
-        assert other.history(incident) == any_app.history(incident)
-        assert other.incident(incident) == any_app.incident(incident)
+        assert other.history(incident) == app.history(incident)
+        assert other.incident(incident) == app.incident(incident)
 
         # ... and what it records, the first one sees.
         other.record(incident, {**NOTE, "text": "from the other one"}, INSURED)
-        assert [r.data.get("text") for r in any_app.history(incident)][-2:] == ["n", "from the other one"]
+        assert [r.data.get("text") for r in app.history(incident)][-2:] == ["n", "from the other one"]
     finally:
         other.close()
 
 
-def test_a_plain_store_holds_the_event_state_readably(any_app, store_url, seed_log):
+def test_a_plain_store_holds_the_event_state_readably(app, store_url, seed_log):
     """The control for the cipher test: this is where the text would be."""
-    _seed_incident(any_app, seed_log)
+    _seed_incident(app, seed_log)
     summary = seed_log["incidents"][0]["events"][0]["summary"].encode()
 
     assert any(summary in state for state in _raw_states(store_url))
@@ -104,9 +104,9 @@ def test_a_store_with_a_cipher_key_holds_no_plaintext(store_url, clock, seed_log
         reopened.close()
 
 
-def test_interleaved_recorders_never_lose_an_event(any_app, store_url, clock, seed_log):
+def test_interleaved_recorders_never_lose_an_event(app, store_url, clock, seed_log):
     """One loads, the other saves meanwhile: the first one's save conflicts, and is retried."""
-    incident = _seed_incident(any_app, seed_log)
+    incident = _seed_incident(app, seed_log)
     other = build_app(Settings(store_url), clock=clock)
     try:
         original = other._incident
@@ -115,7 +115,7 @@ def test_interleaved_recorders_never_lose_an_event(any_app, store_url, clock, se
         def load_then_let_the_other_save(*args, **kwargs):
             loaded = original(*args, **kwargs)
             if not interfered:
-                interfered.append(any_app.record(incident, {**NOTE, "text": "meanwhile"}, INSURED))
+                interfered.append(app.record(incident, {**NOTE, "text": "meanwhile"}, INSURED))
             return loaded
 
         other._incident = load_then_let_the_other_save
@@ -123,7 +123,7 @@ def test_interleaved_recorders_never_lose_an_event(any_app, store_url, clock, se
     finally:
         other.close()
 
-    history = any_app.history(incident)
+    history = app.history(incident)
     assert [r.data.get("text") for r in history[-2:]] == ["meanwhile", "mine"]
     assert [r.id for r in history[-2:]] == [interfered[0], stored]
     assert len({r.version for r in history}) == len(history)
@@ -164,17 +164,17 @@ def _record_concurrently(store_url, clock, incident, threads_n, per_thread):
     return stored, gave_up
 
 
-def test_concurrent_recorders_never_lose_an_event(any_app, store_url, clock, seed_log):
+def test_concurrent_recorders_never_lose_an_event(app, store_url, clock, seed_log):
     """Two application objects recording on one incident at once (2 x 20 notes): every
     record that returned an id is stored under that id, exactly once, with no gap in the
     versions; and the conflicts are retried, so every record succeeds (all 40 notes)."""
-    incident = _seed_incident(any_app, seed_log)
-    before = len(any_app.history(incident))
+    incident = _seed_incident(app, seed_log)
+    before = len(app.history(incident))
     threads_n, per_thread = 2, 20
 
     stored, gave_up = _record_concurrently(store_url, clock, incident, threads_n, per_thread)
 
-    history = any_app.history(incident)
+    history = app.history(incident)
     notes = {r.id: r.data["text"] for r in history if r.type == "NoteAdded"}
     assert len(stored) + len(gave_up) == threads_n * per_thread
     assert notes == stored
