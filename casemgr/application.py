@@ -123,7 +123,8 @@ class CaseManager(Application):
 
         def attempt() -> str:
             aggregate = self._incident(incident)
-            new_id = aggregate.record(kind, fields, actor, self.clock.now(), today(self.clock))
+            new_id = aggregate.record(kind, fields, actor, self.clock.now(), today(self.clock),
+                                      target=self._stored_target(aggregate, kind, fields))
             self.save(aggregate)
             return new_id
 
@@ -175,7 +176,7 @@ class CaseManager(Application):
         for facts, aggregate in ordered:
             result = statement(terms, facts, used)
             if aggregate is target:
-                return IncidentStatement(self._view(target, terms), result)
+                return IncidentStatement(self._view(target, terms, facts), result)
             used = Used(used.liability_yen + result.liability.payable_yen,
                         used.expenses_yen + result.expenses.payable_yen)
         raise AssertionError("the target incident is always among the ordered ones")
@@ -254,6 +255,17 @@ class CaseManager(Application):
         events = [e for e in self.events.get(incident) if e.timestamp <= as_of]
         return replay(None, events) if events else None
 
+    def _stored_target(self, aggregate: Incident, kind: str, fields: dict[str, Any]) -> Any:
+        """The stored (or still pending) event a voiding refers to, when the
+        aggregate does not keep it (a note)."""
+        version = aggregate.stored_id_needed(kind, fields)
+        if version is None:
+            return None
+        for event in aggregate.pending_events:
+            if event.originator_version == version:
+                return event
+        return next(iter(self.events.get(aggregate.id, gt=version - 1, lte=version)), None)
+
     def _policy(self, policy: uuid.UUID) -> Policy:
         try:
             aggregate = self.repository.get(policy, projector_func=replay)
@@ -298,7 +310,8 @@ class CaseManager(Application):
                     incident = Incident.open(policy.id, reference, fields, actor, now, day)
                     policy.register_incident(incident.id, reference, now)
                 else:
-                    incident.record(kind, fields, actor, now, day)
+                    incident.record(kind, fields, actor, now, day,
+                                    target=self._stored_target(incident, kind, fields))
             except DomainError as exc:
                 raise exc.within(f"events[{n}]") from None
             if local_id is not None:
@@ -324,8 +337,8 @@ class CaseManager(Application):
                 time.sleep(random.uniform(0, 0.005 * 2**n))
         raise ConcurrentUpdate(f"the incident kept changing under {RETRIES} attempts; nothing was stored", None)
 
-    def _view(self, aggregate: Incident, terms: PolicyTerms) -> IncidentView:
-        facts = Facts(aggregate.facts())
+    def _view(self, aggregate: Incident, terms: PolicyTerms, facts: Facts | None = None) -> IncidentView:
+        facts = facts or Facts(aggregate.facts())
         return IncidentView(
             id=aggregate.id, policy_id=aggregate.policy_id, policy_number=terms.number,
             reference=aggregate.reference, version=aggregate.version, closed=aggregate.closed,

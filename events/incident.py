@@ -54,9 +54,10 @@ class Incident(Aggregate):
 
     ``entries["e<v>"]`` holds each fact the rules read (every event but notes,
     reminders, voidings, closing and reopening) as
-    ``[type, on, at, by, role, data, voided_by_version]``; ``notes`` holds only
-    who wrote each note (its text stays in the event). The full history is
-    the event stream itself."""
+    ``[type, on, at, by, role, data, voided_by_version]``. Notes are not kept
+    at all (to void one, the caller passes the stored note: see ``record``),
+    so an incident's state, and its snapshot, grows with its facts and not
+    with its notes and reminders. The full history is the event stream itself."""
 
     class Recorded(Aggregate.Event):
         """Base of every incident event: business date, note and actor."""
@@ -110,7 +111,6 @@ class Incident(Aggregate):
         self.policy_id = policy_id
         self.reference = reference
         self.entries: dict[str, list[Any]] = {}
-        self.notes: dict[str, str] = {}  # live NoteAdded: event id -> "role:user"
         self.voided: dict[str, str] = {}  # voided event id -> id of the voiding
         self.discovery = "e1"  # the LeakDiscovered that stands (the latest live one)
         self.closed = False
@@ -136,16 +136,21 @@ class Incident(Aggregate):
 
     def record(
         self, kind: str, fields: dict[str, Any], actor: Actor, timestamp: dt.datetime,
-        today: dt.date,
+        today: dt.date, target: "Recorded | None" = None,
     ) -> str:
-        """Record one validated event (see events.values.validate_event); its id."""
+        """Record one validated event (see events.values.validate_event); its id.
+
+        To void an event this state does not keep (a note), pass that stored
+        event as ``target``."""
+        self._target = target
         _check_role(kind, actor)
         _check_not_future(fields["on"], today)
         if self.closed and kind not in WHILE_CLOSED:
             raise DomainError("the incident is closed; staff must reopen it first", "type")
-        check = getattr(self, f"_check_{kind}", None)
-        if check is not None:
-            check(fields, actor)
+        if kind == "EventVoided":
+            self._check_EventVoided(fields, actor, target)
+        elif hasattr(self, f"_check_{kind}"):
+            getattr(self, f"_check_{kind}")(fields, actor)
         event_class = self.DiscoveryCorrected if kind == "LeakDiscovered" else getattr(self, kind)
         self.trigger_event(event_class, by=actor.user, role=actor.role, timestamp=timestamp, **fields)
         return event_id(self.version)
@@ -229,9 +234,9 @@ class Incident(Aggregate):
         if key in self.reminders:
             raise DomainError(f"this reminder was already sent ({event_id(self.reminders[key])})", "ReminderSent")
 
-    def _check_EventVoided(self, fields: dict[str, Any], actor: Actor) -> None:
+    def _check_EventVoided(self, fields: dict[str, Any], actor: Actor, stored: Any) -> None:
         ref = fields["data"]["event"]
-        target = self._live_entry(ref, "EventVoided.event")
+        target = self._live_entry(ref, "EventVoided.event", stored)
         kind, _, _, by, role = target[:5]
         if ref == "e1":
             raise DomainError(
@@ -259,7 +264,7 @@ class Incident(Aggregate):
         kind, data = public_type(event), event.data
         eid = event_id(event.originator_version)
         if kind == "NoteAdded":
-            self.notes[eid] = f"{event.role}:{event.by}"
+            pass  # its text and author stay in the event; see record(target=...)
         elif kind == "EventVoided":
             self._void(data["event"], eid)
         elif kind == "IncidentClosed":
@@ -279,9 +284,9 @@ class Incident(Aggregate):
 
     def _void(self, target_id: str, by_id: str) -> None:
         self.voided[target_id] = by_id
-        if self.notes.pop(target_id, None) is not None:
+        target = self.entries.get(target_id)
+        if target is None:  # a note
             return
-        target = self.entries[target_id]
         target[6] = _version_of(by_id)
         kind, data = target[0], target[5]
         if kind == "LeakDiscovered":
@@ -291,20 +296,27 @@ class Incident(Aggregate):
         elif kind == "ClaimResolved":
             del self.resolved[data["claim_ref"]]
 
-    def _live_entry(self, ref: Any, field: str) -> list[Any]:
+    def _live_entry(self, ref: Any, field: str, stored: Any = None) -> list[Any]:
         version = _version_of(ref)
         if version is None or not 1 <= version <= self.version:
             raise DomainError(f"no event {ref!r} in this incident", field)
         if ref in self.voided:
             raise DomainError(f"event {ref} was already voided by {self.voided[ref]}", field)
-        if ref in self.notes:
-            role, _, user = self.notes[ref].partition(":")
-            return ["NoteAdded", None, None, user, role, {}, None]
+        if ref not in self.entries and stored is not None and stored.originator_version == version \
+                and public_type(stored) == "NoteAdded":
+            return ["NoteAdded", stored.on, stored.at, stored.by, stored.role, {}, None]
         if ref not in self.entries:
             raise DomainError(
                 f"event {ref} cannot be voided or decided on (a voiding, reminder, closing or reopening)", field
             )
         return self.entries[ref]
+
+    def stored_id_needed(self, kind: str, fields: dict[str, Any]) -> int | None:
+        """The version of the stored event ``record`` needs as ``target``, if any."""
+        if kind != "EventVoided" or fields["data"]["event"] in self.entries:
+            return None
+        version = _version_of(fields["data"]["event"])
+        return version if version is not None and 1 <= version <= self.version else None
 
     def _decided(self, ref: str, target: list[Any]) -> bool:
         claim = target[5].get("claim_ref") if target[0] != "NoteAdded" else None
