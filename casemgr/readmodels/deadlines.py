@@ -21,13 +21,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from eventsourcing.application import LRUCache
+from eventsourcing.utils import get_topic
 from eventsourcing.persistence import InfrastructureFactory, IntegrityError, Tracking
 from eventsourcing.postgres import PostgresTrackingRecorder
 from eventsourcing.sqlite import SQLiteTrackingRecorder
 from psycopg.sql import SQL
 
 from casemgr.application import CaseManager, replay
+from casemgr.rules.deadlines import READS
 from casemgr.rules.deadlines import deadlines as deadline_rule
 from casemgr.rules.deadlines import status
 from casemgr.rules.facts import Facts
@@ -36,11 +37,18 @@ from events.policy import Policy, PolicyTerms, terms_from_data
 
 Progress = Callable[[int, int], None]
 
+# What the view reads: the events the deadline rule reads, voidings, closing and
+# reopening (for the summary), and policies (for their terms).
+TOPICS = tuple(
+    [get_topic(getattr(Incident, name)) for name in sorted(READS | {"IncidentClosed", "IncidentReopened"})]
+    + [get_topic(Incident.DiscoveryCorrected), get_topic(Policy.Issued)]
+)
+
 TABLES = (
     "CREATE TABLE IF NOT EXISTS rm_incidents ("
     " incident_id TEXT PRIMARY KEY, policy_id TEXT NOT NULL, policy_number TEXT NOT NULL,"
     " reference TEXT NOT NULL, discovered_on TEXT NOT NULL, accident_date TEXT NOT NULL,"
-    " affected_count BIGINT NOT NULL, closed INTEGER NOT NULL, version INTEGER NOT NULL)",
+    " affected_count BIGINT NOT NULL, closed INTEGER NOT NULL)",
     "CREATE TABLE IF NOT EXISTS rm_deadlines ("
     " incident_id TEXT NOT NULL, deadline TEXT NOT NULL, claim_ref TEXT NOT NULL,"
     " due TEXT NOT NULL, met_on TEXT, applicable INTEGER NOT NULL, kind TEXT NOT NULL,"
@@ -49,11 +57,11 @@ TABLES = (
     "CREATE INDEX IF NOT EXISTS rm_incidents_policy ON rm_incidents (policy_id)",
 )
 UPSERT_INCIDENT = (
-    "INSERT INTO rm_incidents VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) "
+    "INSERT INTO rm_incidents VALUES (%s, %s, %s, %s, %s, %s, %s, %s) "
     "ON CONFLICT (incident_id) DO UPDATE SET policy_id = excluded.policy_id,"
     " policy_number = excluded.policy_number, reference = excluded.reference,"
     " discovered_on = excluded.discovered_on, accident_date = excluded.accident_date,"
-    " affected_count = excluded.affected_count, closed = excluded.closed, version = excluded.version"
+    " affected_count = excluded.affected_count, closed = excluded.closed"
 )
 DELETE_DEADLINES = "DELETE FROM rm_deadlines WHERE incident_id = %s"
 INSERT_DEADLINE = "INSERT INTO rm_deadlines VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
@@ -138,7 +146,8 @@ class DeadlineProjection:
         recorder_class = PostgresDeadlineView if "postgres" in type(factory).__module__ else SQLiteDeadlineView
         self.factory = factory
         self.view = factory.tracking_recorder(recorder_class)
-        self.incidents: LRUCache[uuid.UUID, Incident] = LRUCache(maxsize=cache_size)
+        self.cache_size = cache_size
+        self.incidents: dict[uuid.UUID, Incident] = {}  # in recency order
         self.terms: dict[uuid.UUID, PolicyTerms] = {}
 
     def close(self) -> None:
@@ -148,33 +157,37 @@ class DeadlineProjection:
     def position(self) -> int:
         return self.view.max_tracking_id(self.app.name) or 0
 
-    def catch_up(self, batch_size: int = 2000, progress: Progress | None = None) -> int:
-        """Apply every event recorded since the view's position; how many were applied."""
-        applied = 0
-        total = self.app.recorder.max_notification_id() or 0
+    def catch_up(self, batch_size: int = 5000, progress: Progress | None = None) -> int:
+        """Apply every event recorded since the view's position; how many were read.
+
+        Only the event types the view reads are selected (``TOPICS``, filtered
+        by the database); the position still advances over the others."""
+        read = 0
+        stop = self.app.recorder.max_notification_id() or 0
         start = self.position + 1
-        while True:
-            notifications = self.app.recorder.select_notifications(start=start, limit=batch_size)
-            if not notifications:
-                return applied
+        while start <= stop:
+            notifications = self.app.recorder.select_notifications(
+                start=start, limit=batch_size, stop=stop, topics=TOPICS)
+            reached = notifications[-1].id if len(notifications) == batch_size else stop
             touched: dict[uuid.UUID, Incident] = {}
             for notification in notifications:
                 aggregate = self._apply(notification)
-                if isinstance(aggregate, Incident):
+                if aggregate is not None:
                     touched[aggregate.id] = aggregate
             try:
-                self._write(touched.values(), Tracking(self.app.name, notifications[-1].id))
+                self._write(touched.values(), Tracking(self.app.name, reached))
             except IntegrityError:
                 # Another process wrote this stretch first: continue from where it got.
                 self.incidents.clear()
                 start = self.position + 1
                 continue
-            applied += len(notifications)
-            start = notifications[-1].id + 1
+            read += reached - start + 1
+            start = reached + 1
             if progress:
-                progress(notifications[-1].id, max(total, notifications[-1].id))
+                progress(reached, stop)
+        return read
 
-    def rebuild(self, batch_size: int = 2000, progress: Progress | None = None) -> int:
+    def rebuild(self, batch_size: int = 5000, progress: Progress | None = None) -> int:
         """Drop every row and the position, then project the whole log again."""
         self.view.clear(self.app.name)
         self.incidents.clear()
@@ -198,23 +211,27 @@ class DeadlineProjection:
 
     # -- internals ----------------------------------------------------------------
 
-    def _apply(self, notification: Any) -> Any:
+    def _apply(self, notification: Any) -> Incident | None:
+        """Apply one event to the view's copy of its incident (the domain's own apply).
+
+        The copy holds only the events the view selects, so versions have gaps;
+        a copy not in memory is loaded whole from the store."""
         event = self.app.mapper.to_domain_event(notification)
-        if isinstance(event, (Policy.Issued, Policy.IncidentRegistered)):
-            if isinstance(event, Policy.Issued):
-                self.terms[event.originator_id] = terms_from_data(event.terms)
+        if isinstance(event, Policy.Issued):
+            self.terms[event.originator_id] = terms_from_data(event.terms)
             return None
         version = event.originator_version
-        aggregate: Incident | None = None
-        if version > 1:
-            try:
-                aggregate = self.incidents.get(event.originator_id)
-            except KeyError:
-                aggregate = None
-            if aggregate is None or aggregate.version != version - 1:
+        if version == 1:
+            aggregate = event.mutate(None)
+        else:
+            aggregate = self.incidents.pop(event.originator_id, None)
+            if aggregate is None:
                 aggregate = self.app.repository.get(event.originator_id, version=version - 1, projector_func=replay)
-        aggregate = event.mutate(aggregate)
-        self.incidents.put(aggregate.id, aggregate)
+            event.apply(aggregate)
+            aggregate.version = version
+        if len(self.incidents) >= self.cache_size:
+            del self.incidents[next(iter(self.incidents))]  # the least recently used
+        self.incidents[aggregate.id] = aggregate
         return aggregate
 
     def _terms(self, policy_id: uuid.UUID) -> PolicyTerms:
@@ -231,7 +248,7 @@ class DeadlineProjection:
             incidents.append((
                 key, str(aggregate.policy_id), terms.number, aggregate.reference,
                 facts.discovered_on.isoformat(), facts.accident_date.isoformat(),
-                facts.affected_count, int(aggregate.closed), aggregate.version,
+                facts.affected_count, int(aggregate.closed),
             ))
             for d in deadline_rule(terms, facts):
                 deadlines.append((

@@ -13,6 +13,12 @@ EXPENSE_WINDOW_DAYS = 180
 CLAIM_FILING_DAYS = 30
 DUE_SOON_DAYS = 7
 STATUSES = ("open", "due_soon", "overdue", "met", "met_late", "not_applicable")
+# The event types deadlines() reads (with EventVoided, which takes one away).
+READS = frozenset({
+    "LeakDiscovered", "LeakOccurred", "AffectedCountRevised", "InsurerNotified", "RegulatorReported",
+    "IndividualsNotified", "ClaimResolved", "ExpensesFinalized", "InsuranceClaimFiled",
+    "ExclusionApplied", "EventVoided",
+})
 
 
 @dataclass(frozen=True)
