@@ -60,17 +60,9 @@ def environ(name: str, value: str | None):
 
 
 def app_without_snapshots(url: str) -> tuple[CaseManager, str]:
-    """An application that neither takes nor reads snapshots, and how it was built.
-
-    ``Settings(url, snapshot_interval=0)`` is the documented way; if it fails (it sets
-    IS_SNAPSHOTTING_ENABLED to "", which the library's strtobool refuses) the same
-    environment is passed with "n" instead."""
-    try:
-        return build_app(Settings(url, snapshot_interval=0), clock()), "build_app(Settings(url, snapshot_interval=0))"
-    except ValueError as exc:
-        env = {**Settings(url).eventsourcing_env(), "IS_SNAPSHOTTING_ENABLED": "n"}
-        return (CaseManager(env, clock=clock(), snapshot_interval=0),
-                f"workaround: Settings(url, snapshot_interval=0) fails ({exc}); IS_SNAPSHOTTING_ENABLED=n")
+    """An application that neither takes nor reads snapshots (nor caches), and how it was built."""
+    return (build_app(Settings(url, snapshot_interval=0, aggregate_cache=0), clock()),
+            "build_app(Settings(url, snapshot_interval=0, aggregate_cache=0))")
 
 
 def policy(number: str) -> dict:

@@ -46,7 +46,7 @@ class Bare(Application):
 
 def setup(args, url_c: str, url_b: str, cache: str | None):
     with c.environ("AGGREGATE_CACHE_MAXSIZE", cache):
-        app = build_app(Settings(url_c), c.clock())
+        app = build_app(Settings(url_c, aggregate_cache=int(cache or 0)), c.clock())
         bare = Bare(env={**store_env(url_b), "IS_SNAPSHOTTING_ENABLED": "y"})
     seed = c.SEED["incidents"][0]["events"]
     filler = [c.note(k) if k % 2 else c.cost(k) for k in range(args.history - len(seed))]

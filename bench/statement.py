@@ -48,7 +48,7 @@ def main() -> None:
     print(f"store: {c.store_kind(args)}; median of up to {runs} statements (at most ~10 s each figure)")
     with c.tempdir() as tmp:
         url = c.store_url(args, tmp, "statement")
-        app = build_app(Settings(url), c.clock())
+        app = build_app(Settings(url, aggregate_cache=0), c.clock())  # each statement loads from the store
         incidents, alone = {}, {}
         small = min(sizes)
         for phase in ("small", "large"):  # the smallest incidents are measured alone first

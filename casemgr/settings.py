@@ -18,21 +18,31 @@ class Settings:
     database_url: str
     cipher_key: str | None = None
     snapshot_interval: int = 100
+    aggregate_cache: int = 1000
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
         environ = os.environ if environ is None else environ
         instance = Path(environ.get("CASEMGR_INSTANCE", "instance"))
         url = environ.get("CASEMGR_DATABASE_URL") or f"sqlite:///{instance / 'casemgr.sqlite'}"
-        interval = environ.get("CASEMGR_SNAPSHOT_INTERVAL", "100")
-        if not interval.isdigit():
-            raise DomainError("must be a whole number (0 turns snapshots off)", "CASEMGR_SNAPSHOT_INTERVAL")
-        return cls(url, environ.get("CASEMGR_CIPHER_KEY") or None, int(interval))
+        numbers = {}
+        for name, default in (("CASEMGR_SNAPSHOT_INTERVAL", "100"), ("CASEMGR_AGGREGATE_CACHE", "1000")):
+            value = environ.get(name, default)
+            if not value.isdigit():
+                raise DomainError("must be a whole number (0 turns it off)", name)
+            numbers[name] = int(value)
+        return cls(url, environ.get("CASEMGR_CIPHER_KEY") or None,
+                   numbers["CASEMGR_SNAPSHOT_INTERVAL"], numbers["CASEMGR_AGGREGATE_CACHE"])
 
     def eventsourcing_env(self) -> dict[str, str]:
         """The eventsourcing library's settings for this database URL."""
         env = store_env(self.database_url)
         env["IS_SNAPSHOTTING_ENABLED"] = "y" if self.snapshot_interval else "n"
+        if self.aggregate_cache:
+            # The library's cache: each command fast-forwards the cached incident
+            # from the store (so several processes stay correct) and works on a copy.
+            env["AGGREGATE_CACHE_MAXSIZE"] = str(self.aggregate_cache)
+            env["AGGREGATE_CACHE_FASTFORWARD"] = "y"
         if self.cipher_key:
             env["CIPHER_TOPIC"] = CIPHER_TOPIC
             env["CIPHER_KEY"] = self.cipher_key

@@ -9,6 +9,7 @@ from the facts this aggregate keeps.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import uuid
 from typing import Any, NamedTuple
@@ -117,6 +118,17 @@ class Incident(Aggregate):
         self.claims: dict[str, int] = {}  # live ClaimReceived: claim_ref -> version
         self.resolved: dict[str, int] = {}  # live ClaimResolved: claim_ref -> version
         self.reminders: dict[str, int] = {}  # "deadline|claim_ref|offset" -> version
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> "Incident":
+        """A copy that shares the (never mutated) event data; only the entry
+        lists and the indexes are copied. The library copies an aggregate out
+        of its cache for every command, so this keeps a command O(facts) cheap."""
+        clone = copy.copy(self)
+        clone.entries = {k: list(v) for k, v in self.entries.items()}
+        clone.claims, clone.resolved = dict(self.claims), dict(self.resolved)
+        clone.reminders, clone.voided = dict(self.reminders), dict(self.voided)
+        clone._pending_events = []
+        return clone
 
     # -- commands -------------------------------------------------------------
 

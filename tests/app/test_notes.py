@@ -56,3 +56,26 @@ def test_notes_do_not_grow_the_incident_state(app, seed_log):
     for _ in range(20):
         app.record(incident, NOTE, INSURED)
     assert state() == before
+
+
+def test_a_cached_incident_is_not_changed_by_a_refused_or_a_lost_command(app, seed_log, store_url, clock):
+    """The library copies the cached incident for each command (our __deepcopy__ shares only
+    immutable event data): a copy voided in memory but never saved leaves the cache as it was."""
+    import copy as copying
+
+    incident = app.import_log(seed_log, OPERATOR).incidents["INC-1"]
+    cached = app.repository.get(incident)
+    clone = copying.deepcopy(cached)
+    clone.record("EventVoided", {"on": "2005-06-11", "at": None, "note": None,
+                                 "data": {"event": "e5", "reason": "x"}}, STAFF, clock.now(), clock.now().date())
+    assert clone.entries["e5"][6] == 9 and cached.entries["e5"][6] is None
+    assert "e5" not in cached.voided and cached.version == 8
+    assert app.statement(incident).statement.expenses.eligible_yen == 10_000_000
+
+    from casemgr.bootstrap import build_app
+    from casemgr.settings import Settings
+    other = build_app(Settings(store_url), clock=clock)
+    other.record(incident, void("e5"), STAFF)  # written by another process
+    assert app.statement(incident).statement.expenses.eligible_yen == 0  # the cache fast-forwards
+    assert app.record(incident, NOTE, INSURED) == "e10"
+    other.close()
