@@ -8,7 +8,8 @@ excluded it; the lines of a part add up to its gross (or eligible) amount.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import NamedTuple
 
 from casemgr.rules import calendar
 from casemgr.rules.deadlines import EXPENSE_WINDOW_DAYS
@@ -37,8 +38,10 @@ EXCLUDED_CATEGORIES = {
 CLAIM_LINES = ("ClaimResolved", "DefenceCostPaid")
 
 
-@dataclass(frozen=True)
-class Line:
+class Line(NamedTuple):
+    """One cost or resolved claim, and what the part counts of it (a tuple: a
+    statement of a long incident has thousands)."""
+
     event: str
     type: str
     part: str  # liability | expenses

@@ -23,7 +23,17 @@ class Facts:
 
     items: Sequence[Fact]
 
+    @cached_property
+    def _by_type(self) -> dict[str, list[Fact]]:
+        index: dict[str, list[Fact]] = {}
+        for f in self.items:
+            index.setdefault(f.type, []).append(f)
+        return index
+
     def of(self, *kinds: str) -> list[Fact]:
+        """The facts of these types, in recording order."""
+        if len(kinds) == 1:
+            return list(self._by_type.get(kinds[0], ()))
         return [f for f in self.items if f.type in kinds]
 
     def latest(self, *kinds: str) -> Fact | None:
