@@ -1,10 +1,9 @@
-"""Errors of the application layer. Library errors are translated into these."""
+"""Errors of the application layer. Library errors are translated into these;
+every one is a DomainError, so each surface reports them the same way."""
 
 from events.errors import DomainError, NotPermitted
 
-__all__ = ["CaseError", "DomainError", "NotPermitted", "NotFound", "ConcurrentUpdate"]
-
-CaseError = DomainError
+__all__ = ["DomainError", "NotPermitted", "NotFound", "ConcurrentUpdate"]
 
 
 class NotFound(DomainError):

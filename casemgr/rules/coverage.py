@@ -214,7 +214,7 @@ def _liability_lines(terms: PolicyTerms, facts: Facts, flags: list[str]) -> tupl
     consent = {f.data["claim_ref"]: f.type for f in facts.of("SettlementConsentGiven", "SettlementConsentRefused")}
 
     def why_not_counted(claim: Fact) -> str | None:
-        ref, kind = claim.data["claim_ref"], claim.data["kind"]
+        ref = claim.data["claim_ref"]
         if part_excluded:
             return f"excluded: {part_excluded[-1].data['reason']} applied to the liability part"
         own = facts.exclusions(ref)
