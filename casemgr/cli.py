@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import getpass
 import json
+import os
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -40,6 +41,12 @@ class Fail(click.ClickException):
         click.echo(f"casemgr: error: {self.message}", err=True)
 
 
+class StoreFailure(Fail):
+    """One line on stderr and exit status 1: the store could not do it."""
+
+    exit_code = 1
+
+
 def _actor(value: str) -> Actor:
     role, _, user = value.partition(":")
     try:
@@ -55,11 +62,19 @@ def _session(ctx: click.Context) -> Iterator[CaseManager]:
     except DomainError as exc:
         raise Fail(str(exc)) from None
     except Exception as exc:  # the store cannot be opened: say so, without a trace
-        raise click.ClickException(f"cannot open the store: {exc}") from None
+        if os.environ.get("CASEMGR_DEBUG"):
+            raise
+        raise StoreFailure(f"cannot open the store: {type(exc).__name__}: {exc}") from None
     try:
         yield app
     except DomainError as exc:
         raise Fail(str(exc)) from None
+    except (click.ClickException, click.exceptions.Exit):
+        raise
+    except Exception as exc:  # the store failed under us: one line, no trace (CASEMGR_DEBUG=1 shows it)
+        if os.environ.get("CASEMGR_DEBUG"):
+            raise
+        raise StoreFailure(f"the store failed: {type(exc).__name__}: {exc}") from None
     finally:
         app.close()
 

@@ -75,6 +75,7 @@ def store_env(url: str) -> dict[str, str]:
             "POSTGRES_USER": unquote(parts.username or "casemgr"),
             "POSTGRES_PASSWORD": unquote(parts.password or ""),
             "POSTGRES_SCHEMA": query.get("schema", [""])[0],
+            "POSTGRES_CONNECT_TIMEOUT": query.get("connect_timeout", ["10"])[0],
             "POSTGRES_POOL_SIZE": "3",
             "POSTGRES_MAX_OVERFLOW": "3",
         }

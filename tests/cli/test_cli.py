@@ -165,3 +165,19 @@ def test_rebuild_projections_shows_progress_and_gives_the_same_deadlines(run, im
     assert "10/10" in result.stderr  # 8 incident events and 2 policy events
     assert "rebuilt the deadline view from 10 events" in result.stderr
     assert run("deadlines", "--today", "2005-07-28", "--json").stdout == before
+
+
+def test_an_unreachable_store_is_one_line_and_exit_1_without_a_trace(tmp_path):
+    env = {**os.environ, "CASEMGR_DATABASE_URL": "postgresql://nobody:secret@127.0.0.1:9/none?connect_timeout=1"}
+    env.pop("CASEMGR_DEBUG", None)
+    result = subprocess.run([str(CASEMGR), "deadlines"], capture_output=True, text=True, env=env, timeout=60)
+    assert result.returncode == 1
+    assert result.stderr.startswith("casemgr: error: ") and len(result.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in result.stderr and "secret" not in result.stderr
+
+
+def test_an_unsupported_database_url_names_the_setting(tmp_path):
+    env = {**os.environ, "CASEMGR_DATABASE_URL": "mysql://x@y/z"}
+    result = subprocess.run([str(CASEMGR), "deadlines"], capture_output=True, text=True, env=env, timeout=60)
+    assert result.returncode == 2
+    assert "CASEMGR_DATABASE_URL" in result.stderr
