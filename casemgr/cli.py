@@ -174,8 +174,6 @@ def deadlines(ctx: click.Context, incident: str | None, on: dt.datetime | None, 
     """Deadlines across all incidents (from the read model), soonest first."""
     with _session(ctx) as app:
         target = app.resolve(incident) if incident else None
-        if target is not None:
-            app.incident(target)  # an unknown incident is an error, not an empty list
         projection = build_projection(app)
         try:
             projection.catch_up()
@@ -183,6 +181,8 @@ def deadlines(ctx: click.Context, incident: str | None, on: dt.datetime | None, 
             rows = projection.deadlines(day, target)
         finally:
             projection.close()
+        if target is not None and not rows:  # every incident has deadlines: an unknown one is an error
+            raise Fail(f"incident: no incident {incident}")
     if as_json:
         _print_json([
             {"incident": str(r.incident), "reference": f"{r.policy_number}/{r.reference}", "deadline": r.deadline,

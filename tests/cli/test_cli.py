@@ -181,3 +181,9 @@ def test_an_unsupported_database_url_names_the_setting(tmp_path):
     result = subprocess.run([str(CASEMGR), "deadlines"], capture_output=True, text=True, env=env, timeout=60)
     assert result.returncode == 2
     assert "CASEMGR_DATABASE_URL" in result.stderr
+
+
+def test_deadlines_of_an_unknown_incident_is_an_error_not_an_empty_list(run, imported):
+    result = run("deadlines", "--incident", "SK-2005-0001/INC-404")
+    assert result.returncode == 2
+    assert "no incident SK-2005-0001/INC-404" in result.stderr
