@@ -21,11 +21,6 @@ from events.values import LIABILITY_ONLY_REASONS, RECORDED_BY, Actor
 
 # What may still be recorded while an incident is closed.
 WHILE_CLOSED = {"IncidentReopened", "NoteAdded", "InsurerPaid", "ReminderSent"}
-# Events that concern one claim and need it received first.
-ABOUT_A_CLAIM = {
-    "DefenceCostPaid", "SettlementConsentRequested", "SettlementConsentGiven",
-    "SettlementConsentRefused", "ClaimResolved",
-}
 STAFF_DECISIONS = {"SettlementConsentGiven", "SettlementConsentRefused", "ExclusionApplied", "CoverageDecided"}
 
 
