@@ -28,7 +28,7 @@ from casemgr.errors import DomainError
 from casemgr.formatting import statement_json, yen
 from events.values import Actor
 
-out = Console(highlight=False, soft_wrap=False, width=160)
+out = Console(highlight=False, soft_wrap=False, width=None if sys.stdout.isatty() else 160)  # 160 when piped
 err = Console(stderr=True, highlight=False)
 
 
