@@ -16,13 +16,14 @@ from typing import Any, TypeVar
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError
+from eventsourcing.utils import get_topic
 
 from casemgr.clock import Clock, SystemClock, today
 from casemgr.errors import ConcurrentUpdate, DomainError, NotFound
 from casemgr.rules.coverage import Statement, Used, statement
 from casemgr.rules.deadlines import Deadline, deadlines
 from casemgr.rules.facts import Facts
-from events.incident import Incident, event_id, incident_id, public_type
+from events.incident import Incident, check_reference, event_id, incident_id, public_type
 from events.policy import Policy, PolicyTerms, parse_terms, policy_id
 from events.values import Actor, validate_event
 
@@ -189,18 +190,14 @@ class CaseManager(Application):
     def history(self, incident: uuid.UUID) -> list[HistoryRow]:
         """The timeline: every event, voided ones included, in recording order."""
         self._incident(incident)  # raises NotFound
-        rows: list[HistoryRow] = []
-        voided: dict[str, str] = {}
-        for event in self.events.get(incident):
-            eid = event_id(event.originator_version)
-            if public_type(event) == "EventVoided":
-                voided[event.data["event"]] = eid
-            rows.append(HistoryRow(
-                eid, event.originator_version, public_type(event), dt.date.fromisoformat(event.on),
-                event.at, event.timestamp, event.by, event.role, event.note, dict(event.data), None,
-            ))
+        events = list(self.events.get(incident))
+        voided = {e.data["event"]: event_id(e.originator_version) for e in events if public_type(e) == "EventVoided"}
         return [
-            HistoryRow(**{**r.__dict__, "voided_by": voided.get(r.id)}) for r in rows
+            HistoryRow(
+                event_id(e.originator_version), e.originator_version, public_type(e), dt.date.fromisoformat(e.on),
+                e.at, e.timestamp, e.by, e.role, e.note, dict(e.data), voided.get(event_id(e.originator_version)),
+            )
+            for e in events
         ]
 
     def export(self, incident: uuid.UUID) -> dict[str, Any]:
@@ -216,6 +213,10 @@ class CaseManager(Application):
             item.update(row.data)
             events.append(item)
         return {"policy": view.terms.to_log(), "incidents": [{"reference": view.reference, "events": events}]}
+
+    def has_incident(self, incident: uuid.UUID) -> bool:
+        first = self.recorder.select_events(incident, limit=1)
+        return bool(first) and first[0].topic == get_topic(Incident.LeakDiscovered)
 
     def policy_terms(self, policy: uuid.UUID) -> PolicyTerms:
         return self._policy(policy).terms
@@ -292,8 +293,9 @@ class CaseManager(Application):
         if not isinstance(item, dict) or set(item) - {"reference", "events"}:
             raise DomainError("an incident is an object with `reference` and `events`", None)
         reference = item.get("reference")
-        if not isinstance(reference, str):
-            raise DomainError("is required (a string)", "reference")
+        check_reference(reference)
+        if reference in policy.incidents:
+            raise DomainError(f"policy {policy.terms.number} already has an incident {reference!r}", "reference")
         events = item.get("events")
         if not isinstance(events, list) or not events:
             raise DomainError("must be a non-empty list starting with LeakDiscovered", "events")
@@ -302,13 +304,12 @@ class CaseManager(Application):
         for n, payload in enumerate(events):
             try:
                 payload, local_id = _take_local_id(payload, local)
-                payload = _resolve_refs(payload, local)
+                payload = _resolve_refs(payload, local, incident.version if incident else 0)
                 kind, fields = validate_event(payload)
                 if incident is None:
                     if kind != "LeakDiscovered":
                         raise DomainError("the first event must be LeakDiscovered", "type")
                     incident = Incident.open(policy.id, reference, fields, actor, now, day)
-                    policy.register_incident(incident.id, reference, now)
                 else:
                     incident.record(kind, fields, actor, now, day,
                                     target=self._stored_target(incident, kind, fields))
@@ -317,6 +318,7 @@ class CaseManager(Application):
             if local_id is not None:
                 local[local_id] = event_id(incident.version)
         assert incident is not None
+        policy.register_incident(incident.id, reference, now)
         return incident
 
     def _save_new(self, *aggregates: Any) -> None:
@@ -359,13 +361,14 @@ def _take_local_id(payload: Any, local: dict[str, str]) -> tuple[Any, str | None
     return {k: v for k, v in payload.items() if k != "id"}, local_id
 
 
-def _resolve_refs(payload: Any, local: dict[str, str]) -> Any:
-    """File-local ids in ``event`` references become stored ids."""
+def _resolve_refs(payload: Any, local: dict[str, str], version: int) -> Any:
+    """File-local ids in ``event`` references become stored ids; a stored-style id
+    ``e<n>`` (no file id of that name) names the n-th event of the incident as imported."""
     if not isinstance(payload, dict) or payload.get("type") not in ("EventVoided", "CoverageDecided"):
         return payload
     ref = payload.get("event")
     if isinstance(ref, str) and ref in local:
         return {**payload, "event": local[ref]}
-    if isinstance(ref, str):
+    if isinstance(ref, str) and not (ref[:1] == "e" and ref[1:].isdigit() and 1 <= int(ref[1:]) <= version):
         raise DomainError(f"refers to {ref!r}, which no earlier event of this incident has as its id", "event")
     return payload

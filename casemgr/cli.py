@@ -79,6 +79,14 @@ def _session(ctx: click.Context) -> Iterator[CaseManager]:
         app.close()
 
 
+def _incident(app: CaseManager, text: str):  # -> uuid.UUID
+    """The incident the user named (id or POLICY/REFERENCE); an unknown one is refused by name."""
+    incident = app.resolve(text)
+    if not app.has_incident(incident):
+        raise Fail(f"incident: no incident {text}")
+    return incident
+
+
 def _read_json(text: str, source: str) -> Any:
     try:
         return json.loads(text)
@@ -132,7 +140,7 @@ def import_(ctx: click.Context, file: Path) -> None:
 def export(ctx: click.Context, incident: str) -> None:
     """Print the incident log of one incident (re-importable into another store)."""
     with _session(ctx) as app:
-        _print_json(app.export(app.resolve(incident)))
+        _print_json(app.export(_incident(app, incident)))
 
 
 @main.command()
@@ -144,7 +152,7 @@ def record(ctx: click.Context, incident: str, event_json: str) -> None:
     text = sys.stdin.read() if event_json == "-" else event_json
     payload = _read_json(text, "EVENT_JSON")
     with _session(ctx) as app:
-        new_id = app.record(app.resolve(incident), payload, ctx.obj)
+        new_id = app.record(_incident(app, incident), payload, ctx.obj)
         _catch_up(app)
     click.echo(new_id)
 
@@ -157,7 +165,7 @@ def record(ctx: click.Context, incident: str, event_json: str) -> None:
 def statement(ctx: click.Context, incident: str, version: int | None, as_json: bool) -> None:
     """What the policy pays for the incident, line by line."""
     with _session(ctx) as app:
-        result = app.statement(app.resolve(incident), version)
+        result = app.statement(_incident(app, incident), version)
     if as_json:
         _print_json(statement_json(result))
     else:
@@ -207,7 +215,7 @@ def deadlines(ctx: click.Context, incident: str | None, on: dt.datetime | None, 
 def history(ctx: click.Context, incident: str, as_json: bool) -> None:
     """The incident's timeline: every event, voided ones included."""
     with _session(ctx) as app:
-        rows = app.history(app.resolve(incident))
+        rows = app.history(_incident(app, incident))
     if as_json:
         _print_json([
             {"id": r.id, "type": r.type, "on": r.on.isoformat(), "at": r.at,

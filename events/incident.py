@@ -19,6 +19,8 @@ from eventsourcing.domain import Aggregate
 from events.errors import DomainError, NotPermitted
 from events.values import LIABILITY_ONLY_REASONS, RECORDED_BY, Actor
 
+# ExclusionApplied scopes other than a claim_ref (so no claim may be called so).
+PART_SCOPES = ("incident", "liability", "expenses")
 # What may still be recorded while an incident is closed.
 WHILE_CLOSED = {"IncidentReopened", "NoteAdded", "InsurerPaid", "ReminderSent"}
 STAFF_DECISIONS = {"SettlementConsentGiven", "SettlementConsentRefused", "ExclusionApplied", "CoverageDecided"}
@@ -134,8 +136,7 @@ class Incident(Aggregate):
     ) -> "Incident":
         _check_role("LeakDiscovered", actor)
         _check_not_future(fields["on"], today)
-        if not reference or len(reference) > 100:
-            raise DomainError("must be 1 to 100 characters", "reference")
+        check_reference(reference)
         return cls._create(
             cls.LeakDiscovered, id=incident_id(policy_id, reference), policy_id=policy_id,
             reference=reference, by=actor.user, role=actor.role, timestamp=timestamp, **fields,
@@ -149,7 +150,6 @@ class Incident(Aggregate):
 
         To void an event this state does not keep (a note), pass that stored
         event as ``target``."""
-        self._target = target
         _check_role(kind, actor)
         _check_not_future(fields["on"], today)
         if self.closed and kind not in WHILE_CLOSED:
@@ -164,6 +164,14 @@ class Incident(Aggregate):
 
     # -- guards (one per event type that needs more than its own fields) -------
 
+    def _check_LeakDiscovered(self, fields: dict[str, Any], actor: Actor) -> None:
+        occurred = [e for e in self.entries.values() if e[0] == "LeakOccurred" and e[6] is None]
+        if occurred and occurred[-1][1] > fields["on"]:
+            raise DomainError(
+                f"the leak occurred {occurred[-1][1]}, after this discovery date; correct that first",
+                "LeakDiscovered.on",
+            )
+
     def _check_LeakOccurred(self, fields: dict[str, Any], actor: Actor) -> None:
         discovered = self.entries[self.discovery][1]
         if fields["on"] > discovered:
@@ -173,6 +181,8 @@ class Incident(Aggregate):
 
     def _check_ClaimReceived(self, fields: dict[str, Any], actor: Actor) -> None:
         ref = fields["data"]["claim_ref"]
+        if ref in PART_SCOPES:
+            raise DomainError(f"{ref!r} names an exclusion scope; choose another claim_ref", "ClaimReceived.claim_ref")
         if ref in self.claims:
             raise DomainError(f"claim {ref!r} was already received ({event_id(self.claims[ref])})", "ClaimReceived.claim_ref")
 
@@ -213,7 +223,7 @@ class Incident(Aggregate):
 
     def _check_ExclusionApplied(self, fields: dict[str, Any], actor: Actor) -> None:
         scope, reason = fields["data"]["scope"], fields["data"]["reason"]
-        if scope not in ("incident", "liability", "expenses") and scope not in self.claims:
+        if scope not in PART_SCOPES and scope not in self.claims:
             raise DomainError(
                 f"must be incident, liability, expenses or a received claim_ref (got {scope!r})",
                 "ExclusionApplied.scope",
@@ -237,7 +247,12 @@ class Incident(Aggregate):
             raise DomainError("the incident is not closed", "type")
 
     def _check_ReminderSent(self, fields: dict[str, Any], actor: Actor) -> None:
-        key = reminder_key(fields["data"]["deadline"], fields["data"]["claim_ref"], fields["data"]["offset_days"])
+        deadline, claim = fields["data"]["deadline"], fields["data"]["claim_ref"]
+        if deadline == "claim_filing_liability" and claim not in self.resolved:
+            raise DomainError(f"names no resolved claim (got {claim!r})", "ReminderSent.claim_ref")
+        if deadline != "claim_filing_liability" and claim is not None:
+            raise DomainError(f"{deadline} is not a per-claim deadline: leave claim_ref out", "ReminderSent.claim_ref")
+        key = reminder_key(deadline, claim, fields["data"]["offset_days"])
         if key in self.reminders:
             raise DomainError(f"this reminder was already sent ({event_id(self.reminders[key])})", "ReminderSent")
 
@@ -342,6 +357,14 @@ class Incident(Aggregate):
             if e[6] is None
         ]
 
+
+
+def check_reference(reference: Any) -> None:
+    """An incident reference: a short name without "/" (it names the incident as POLICY/REFERENCE)."""
+    if not isinstance(reference, str) or not 1 <= len(reference) <= 100:
+        raise DomainError("must be a string of 1 to 100 characters", "reference")
+    if "/" in reference:
+        raise DomainError(f"{reference!r} contains '/', which separates policy and reference", "reference")
 
 
 def public_type(event: Any) -> str:

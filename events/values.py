@@ -29,6 +29,7 @@ from pydantic import (
 from events.errors import DomainError
 
 JST = ZoneInfo("Asia/Tokyo")
+MIN_YEAR, MAX_YEAR = 1900, 2999  # business dates outside these are typing mistakes
 
 CAUSES = ("external_attack", "negligence", "vendor", "insider", "unknown")
 MEDIA = ("electronic", "paper", "both")
@@ -101,9 +102,16 @@ def _iso_date(value: Any) -> str:
     if not isinstance(value, str) or len(value) != 10:
         raise ValueError("must be a date written YYYY-MM-DD")
     try:
-        return dt.date.fromisoformat(value).isoformat()
+        day = dt.date.fromisoformat(value)
     except ValueError:
         raise ValueError(f"{value!r} is not a real date (YYYY-MM-DD)") from None
+    _check_year(day.year, value)
+    return day.isoformat()
+
+
+def _check_year(year: int, value: Any) -> None:
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise ValueError(f"{value!r} is not a plausible date (years {MIN_YEAR} to {MAX_YEAR})")
 
 
 def _iso_instant(value: Any) -> str:
@@ -118,6 +126,7 @@ def _iso_instant(value: Any) -> str:
         raise ValueError("must be an ISO-8601 instant with an offset")
     if parsed.tzinfo is None:
         raise ValueError("must carry a UTC offset, e.g. 2005-06-01T09:30:00+09:00")
+    _check_year(parsed.year, value)
     return parsed.isoformat()
 
 
@@ -327,7 +336,7 @@ class ReminderSent(EventFields):
     deadline: Literal[DEADLINES]
     claim_ref: Name | None = None
     offset_days: Annotated[StrictInt, Field(ge=-3650, le=3650)]
-    to: list[Annotated[StrictStr, Field(min_length=1, max_length=320)]]
+    to: Annotated[list[Annotated[StrictStr, Field(min_length=1, max_length=320)]], Field(min_length=1)]
 
 
 SCHEMAS: dict[str, type[EventFields]] = {

@@ -195,19 +195,17 @@ class DeadlineProjection:
 
     def deadlines(self, today: dt.date, incident: uuid.UUID | None = None) -> list[DeadlineRow]:
         where, params = ("WHERE d.incident_id = %s", (str(incident),)) if incident else ("", ())
-        return [
-            DeadlineRow(
+        rows = []
+        for r in self.view.select(where, params):
+            due = dt.date.fromisoformat(r["due"])
+            met_on = dt.date.fromisoformat(r["met_on"]) if r["met_on"] else None
+            rows.append(DeadlineRow(
                 incident=uuid.UUID(r["incident_id"]), policy_number=r["policy_number"],
                 reference=r["reference"], deadline=r["deadline"], claim_ref=r["claim_ref"] or None,
-                due=dt.date.fromisoformat(r["due"]),
-                met_on=dt.date.fromisoformat(r["met_on"]) if r["met_on"] else None,
-                status=status(dt.date.fromisoformat(r["due"]),
-                              dt.date.fromisoformat(r["met_on"]) if r["met_on"] else None,
-                              bool(r["applicable"]), r["kind"], today),
+                due=due, met_on=met_on, status=status(due, met_on, bool(r["applicable"]), r["kind"], today),
                 rule=r["rule"],
-            )
-            for r in self.view.select(where, params)
-        ]
+            ))
+        return rows
 
     # -- internals ----------------------------------------------------------------
 

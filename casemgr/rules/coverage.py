@@ -125,9 +125,13 @@ class Used:
     expenses_yen: int = 0
 
 
-def _in_period(terms: PolicyTerms, day: dt.date, at: str | None = None) -> bool:
-    instant = dt.datetime.fromisoformat(at) if at else calendar.start_of_day(day)
+def _in_period(terms: PolicyTerms, instant: dt.datetime) -> bool:
     return terms.start <= instant < terms.end
+
+
+def _instant(fact: Fact) -> dt.datetime:
+    """A fact's time: its ``at``, else 00:00 JST of its date (DOMAIN §8)."""
+    return dt.datetime.fromisoformat(fact.at) if fact.at else calendar.start_of_day(fact.on)
 
 
 def _boundary(terms: PolicyTerms, day: dt.date) -> str | None:
@@ -190,13 +194,13 @@ def _incident_flags(terms: PolicyTerms, facts: Facts) -> list[str]:
     if facts.accident_estimated:
         flags.append(f"accident date estimated: no LeakOccurred yet, the discovery date {facts.discovered_on} stands in")
     side = _boundary(terms, facts.accident_date)
-    if side:
+    if side and not facts.accident_source.at:
         flags.append(f"the accident date {facts.accident_date} is the {side} day of the policy period: the time of day decides")
     d = facts.discovery.data
     proposals = [
         ("overseas_records", d["records_location"] == "overseas", "the records are located overseas"),
         ("employee_data", d["employees_data"], "the leaked data are the insured's employees' own"),
-        ("pre_inception_leak", calendar.start_of_day(facts.accident_date) < terms.inception,
+        ("pre_inception_leak", facts.accident_instant < terms.inception,
          f"the leak occurred {facts.accident_date}, before the initial inception {terms.inception.date()}"),
         ("foreign_claim", any(f.data["forum"] != "japan" for f in facts.of("ClaimReceived")),
          "a claim was brought in a forum outside Japan"),
@@ -210,7 +214,7 @@ def _incident_flags(terms: PolicyTerms, facts: Facts) -> list[str]:
 def _liability_lines(terms: PolicyTerms, facts: Facts, flags: list[str]) -> tuple[list[Line], dict[str, int]]:
     claims = {f.data["claim_ref"]: f for f in facts.of("ClaimReceived")}
     part_excluded = facts.exclusions("incident", "liability")
-    pre_inception = calendar.start_of_day(facts.accident_date) < terms.inception
+    pre_inception = facts.accident_instant < terms.inception
     consent = {f.data["claim_ref"]: f.type for f in facts.of("SettlementConsentGiven", "SettlementConsentRefused")}
 
     def why_not_counted(claim: Fact) -> str | None:
@@ -222,7 +226,7 @@ def _liability_lines(terms: PolicyTerms, facts: Facts, flags: list[str]) -> tupl
             return f"excluded: {own[-1].data['reason']} applied to claim {ref}"
         if pre_inception:
             return f"excluded: the leak occurred before the initial inception {terms.inception.date()}"
-        if not _in_period(terms, claim.on, claim.at):
+        if not _in_period(terms, _instant(claim)):
             return f"claim {ref} received {claim.on}, outside the policy period (claims-made basis)"
         if claim.data["forum"] != "japan":
             return f"claim {ref} brought in a forum outside Japan (foreign claims are not covered)"
@@ -276,7 +280,7 @@ def _expense_lines(terms: PolicyTerms, facts: Facts, flags: list[str]) -> list[L
     closes = calendar.days_after(accident, EXPENSE_WINDOW_DAYS)
     excluded = facts.exclusions("incident", "expenses")
     publicized = facts.of("Publicized")
-    in_period = _in_period(terms, accident)
+    in_period = _in_period(terms, facts.accident_instant)
     decisions = {f.data["event"]: f for f in facts.of("CoverageDecided")}
     consulting = _Cap(CONSULTING_CAP, "consulting cap per incident")
 

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
+from casemgr.rules import calendar
 from events.incident import Fact
 
 REPORTABLE_ITEMS = {
@@ -54,6 +55,18 @@ class Facts:
     def accident_date(self) -> dt.date:
         occurred = self.latest("LeakOccurred")
         return occurred.on if occurred else self.discovery.on
+
+    @cached_property
+    def accident_source(self) -> Fact:
+        """The fact that dates the accident: the latest LeakOccurred, else the discovery."""
+        return self.latest("LeakOccurred") or self.discovery
+
+    @property
+    def accident_instant(self) -> dt.datetime:
+        """When the leak occurred, to compare with policy instants: its ``at`` if
+        recorded, else 00:00 JST of its date (DOMAIN §8)."""
+        source = self.accident_source
+        return dt.datetime.fromisoformat(source.at) if source.at else calendar.start_of_day(source.on)
 
     @property
     def accident_estimated(self) -> bool:

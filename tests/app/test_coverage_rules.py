@@ -576,3 +576,18 @@ def test_the_insured_cannot_record_an_insurer_payment(app, seed_log):
     incident = import_one(app, seed_log)
     with pytest.raises(NotPermitted):
         app.record(incident, {"type": "InsurerPaid", "on": "2006-02-01", "part": "liability", "amount_yen": 1}, INSURED)
+
+
+@pytest.mark.parametrize("at, covered", [("2005-04-01T17:00:00+09:00", True), ("2005-04-01T15:00:00+09:00", False)])
+def test_a_leak_occurred_at_a_time_on_the_first_day_is_judged_by_that_time(app, seed_log, at, covered):
+    """The period (and the initial inception) start 2005-04-01 16:00 JST."""
+    log = with_events(seed_log, claim("C2", "2005-10-01"), resolved("C2", "2005-12-25", 1_000_000))
+    occurred = next(e for e in log["incidents"][0]["events"] if e["type"] == "LeakOccurred")
+    occurred.pop("on")
+    occurred["at"] = at
+    s = statement_of(app, log)
+    if covered:
+        assert (s.liability.payable_yen, s.expenses.payable_yen) == (SEED_LIABILITY + 1_000_000, SEED_EXPENSES)
+    else:
+        assert (s.liability.payable_yen, s.expenses.payable_yen) == (0, 0)
+    assert not flagged(s, "time of day decides")  # the time was given

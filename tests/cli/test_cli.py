@@ -187,3 +187,11 @@ def test_deadlines_of_an_unknown_incident_is_an_error_not_an_empty_list(run, imp
     result = run("deadlines", "--incident", "SK-2005-0001/INC-404")
     assert result.returncode == 2
     assert "no incident SK-2005-0001/INC-404" in result.stderr
+
+
+@pytest.mark.parametrize("command", [["statement"], ["history"], ["export"], ["record", None]])
+def test_an_unknown_incident_is_named_as_typed(run, imported, command):
+    args = [c if c is not None else '{"type": "NoteAdded", "on": "2005-06-02", "text": "x"}' for c in command]
+    result = run(args[0], "SK-2005-0001/NOPE", *args[1:])
+    assert result.returncode == 2
+    assert result.stderr.strip() == "casemgr: error: incident: no incident SK-2005-0001/NOPE"
