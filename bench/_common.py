@@ -92,9 +92,12 @@ def note(k: int) -> dict:
     return {"type": "NoteAdded", "on": ON, "text": f"called the vendor again about the copied floppy disk ({k})"}
 
 
+INCIDENT_DEADLINES = [d for d in DEADLINES if d != "claim_filing_liability"]  # no claim_ref needed
+
+
 def reminder(k: int) -> dict:
-    """A ReminderSent with a key of its own (deadline, offset) for k < 58,000."""
-    return {"type": "ReminderSent", "on": ON, "deadline": DEADLINES[k % 8], "offset_days": k // 8 - 3650,
+    """A ReminderSent with a key of its own (deadline, offset) for k < 51,000."""
+    return {"type": "ReminderSent", "on": ON, "deadline": INCIDENT_DEADLINES[k % 7], "offset_days": k // 7 - 3650,
             "to": ["risk@example.co.jp"]}
 
 
