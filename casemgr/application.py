@@ -88,7 +88,6 @@ class CaseManager(Application):
     """The incident-response case manager on one event store."""
 
     name = "casemgr"
-    snapshotting_intervals = {Incident: 100}
     snapshotting_projectors = {Incident: replay, Policy: replay}
 
     def __init__(self, env: dict[str, str] | None = None, clock: Clock | None = None,

@@ -12,8 +12,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from casemgr.rules import calendar
-from casemgr.rules.deadlines import EXPENSE_WINDOW_DAYS
-from casemgr.rules.facts import Facts
+from casemgr.rules.facts import EXPENSE_WINDOW_DAYS, Facts
 from events.incident import Fact
 from events.policy import PolicyTerms
 
@@ -277,7 +276,7 @@ def _liability_lines(terms: PolicyTerms, facts: Facts, flags: list[str]) -> tupl
 
 def _expense_lines(terms: PolicyTerms, facts: Facts, flags: list[str]) -> list[Line]:
     accident = facts.accident_date
-    closes = calendar.days_after(accident, EXPENSE_WINDOW_DAYS)
+    closes = facts.expense_window_closes
     excluded = facts.exclusions("incident", "expenses")
     publicized = facts.of("Publicized")
     in_period = _in_period(terms, facts.accident_instant)

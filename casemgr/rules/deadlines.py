@@ -6,10 +6,9 @@ import datetime as dt
 from dataclasses import dataclass
 
 from casemgr.rules import calendar
-from casemgr.rules.facts import Facts
+from casemgr.rules.facts import EXPENSE_WINDOW_DAYS, Facts
 from events.policy import PolicyTerms
 
-EXPENSE_WINDOW_DAYS = 180
 CLAIM_FILING_DAYS = 30
 DUE_SOON_DAYS = 7
 STATUSES = ("open", "due_soon", "overdue", "met", "met_late", "not_applicable")
@@ -60,7 +59,7 @@ def deadlines(terms: PolicyTerms, facts: Facts) -> list[Deadline]:
     rows += _ppc(facts, found)
 
     accident = facts.accident_date
-    window_closes = calendar.days_after(accident, EXPENSE_WINDOW_DAYS)
+    window_closes = facts.expense_window_closes
     estimated = " (estimated from the discovery date)" if facts.accident_estimated else ""
     rows.append(Deadline(
         "expense_window", window_closes, kind="window",

@@ -16,6 +16,7 @@ REPORTABLE_ITEMS = {
     "bank_account": "bank-account data (risk of financial damage)",
 }
 WRONGFUL_CAUSES = ("external_attack", "insider")
+EXPENSE_WINDOW_DAYS = 180
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,11 @@ class Facts:
     def accident_date(self) -> dt.date:
         occurred = self.latest("LeakOccurred")
         return occurred.on if occurred else self.discovery.on
+
+    @property
+    def expense_window_closes(self) -> dt.date:
+        """The last day an expense counts: accident date + 180 days (事故対応期間)."""
+        return calendar.days_after(self.accident_date, EXPENSE_WINDOW_DAYS)
 
     @cached_property
     def accident_source(self) -> Fact:
