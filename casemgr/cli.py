@@ -280,3 +280,7 @@ def _print_statement(result: IncidentStatement) -> None:
         out.print("Flags:")
         for flag in s.flags:
             out.print(f"  - {flag}")
+
+
+from casemgr.cli_accounts import register  # noqa: E402  (users, tokens, programmes, businesses: DOMAIN §9.2)
+register(main)
