@@ -8,12 +8,11 @@ accounts. Bad input: exit status 2 and one line on stderr; nothing is stored.
 from __future__ import annotations
 
 import sys
-from typing import Any
 
 import click
 from rich.table import Table
 
-from casemgr.accounts import Accounts, UserView
+from casemgr.accounts import UserView
 from casemgr.cli import Fail, _print_json, _session, out
 
 
@@ -39,9 +38,9 @@ def users_add(ctx: click.Context, email: str, role: str, business: str | None, p
         password = sys.stdin.read().rstrip("\r\n")
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True, err=True)
-    with _session(ctx) as app:
-        user = app.accounts.add_user(email, role, name, lang, password, ctx.obj, business=business,
-                                      programmes=programmes)
+    with _session(ctx) as core:
+        user = core.accounts.add_user(email, role, name, lang, password, ctx.obj, business=business,
+                                       programmes=programmes)
     click.echo(user.email)
 
 
@@ -50,8 +49,8 @@ def users_add(ctx: click.Context, email: str, role: str, business: str | None, p
 @click.pass_context
 def users_list(ctx: click.Context, as_json: bool) -> None:
     """Every user, deactivated ones included."""
-    with _session(ctx) as app:
-        found = app.accounts.list_users(ctx.obj)
+    with _session(ctx) as core:
+        found = core.accounts.list_users(ctx.obj)
     if as_json:
         _print_json([_user_json(u) for u in found])
         return
@@ -69,8 +68,8 @@ def users_list(ctx: click.Context, as_json: bool) -> None:
 @click.pass_context
 def users_deactivate(ctx: click.Context, email: str) -> None:
     """The user can no longer log in or use its tokens; what it recorded keeps its name."""
-    with _session(ctx) as app:
-        user = app.accounts.deactivate_user(email, ctx.obj)
+    with _session(ctx) as core:
+        user = core.accounts.deactivate_user(email, ctx.obj)
     click.echo(f"deactivated {user.email}")
 
 
@@ -85,8 +84,8 @@ def tokens() -> None:
 @click.pass_context
 def tokens_create(ctx: click.Context, email: str, label: str) -> None:
     """Print a new API token for the user. It is shown this once: only its hash is stored."""
-    with _session(ctx) as app:
-        token = app.accounts.create_token(email, label, ctx.obj)
+    with _session(ctx) as core:
+        token = core.accounts.create_token(email, label, ctx.obj)
     click.echo(token)
 
 
@@ -102,8 +101,8 @@ def programmes() -> None:
 @click.pass_context
 def programmes_add(ctx: click.Context, code: str, name: str, insurer: str) -> None:
     """Create a programme; prints its code."""
-    with _session(ctx) as app:
-        programme = app.accounts.add_programme(code, name, ctx.obj, insurer=insurer)
+    with _session(ctx) as core:
+        programme = core.accounts.add_programme(code, name, ctx.obj, insurer=insurer)
     click.echo(programme.code)
 
 
@@ -126,15 +125,10 @@ def businesses_add(ctx: click.Context, code: str, name: str, industry: str, reve
     """Create a business (CODE is its member number); prints its code."""
     if not revenue.isdigit():
         raise Fail("annual_revenue_yen: must be a whole number of yen, 0 or more")
-    with _session(ctx) as app:
-        business = app.accounts.add_business(code, name, ctx.obj, industry=industry,
-                                              annual_revenue_yen=int(revenue), contacts=contacts, lang=lang)
+    with _session(ctx) as core:
+        business = core.accounts.add_business(code, name, ctx.obj, industry=industry,
+                                               annual_revenue_yen=int(revenue), contacts=contacts, lang=lang)
     click.echo(business.code)
-
-
-def _accounts(session: Any) -> Accounts:
-    """The accounts service of the console's session (a bootstrap core has one)."""
-    return session.accounts if hasattr(session, "accounts") else Accounts(session)
 
 
 def _user_json(u: UserView) -> dict:
