@@ -16,18 +16,19 @@ from typing import Any, TypeVar
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError
-from eventsourcing.utils import get_topic
+from eventsourcing.utils import Environment, get_topic
 
 from casemgr.clock import Clock, SystemClock, today
 from casemgr.errors import ConcurrentUpdate, DomainError, NotFound
 from casemgr.rules.coverage import Statement, Used, statement
 from casemgr.rules.deadlines import Deadline, deadlines
 from casemgr.rules.facts import Facts
-from events.incident import Incident, check_reference, event_id, incident_id, public_type
+from events.incident import EVENT_ID, Incident, check_reference, event_id, incident_id, public_type
 from events.policy import Policy, PolicyTerms, parse_terms, policy_id
-from events.values import Actor, validate_event
+from events.values import Actor, name_problem, shown, validate_event
 
 RETRIES = 10
+MAX_VERSION = 2**31 - 1  # no incident has more events; a larger version is a typing mistake
 T = TypeVar("T")
 
 
@@ -95,6 +96,12 @@ class CaseManager(Application):
         self.snapshotting_intervals = {Incident: snapshot_interval} if snapshot_interval else {}
         super().__init__(env)
         self.clock = clock or SystemClock()
+
+    def construct_env(self, name: str, env: Any = None) -> Environment:
+        """Exactly the settings given (casemgr.settings), never the process environment:
+        a stray ``CASEMGR_IS_SNAPSHOTTING_ENABLED`` or ``AGGREGATE_CACHE_MAXSIZE`` must not
+        override them (the library would read those on its own)."""
+        return Environment(name, dict(env or {}))
 
     # -- commands ---------------------------------------------------------------
 
@@ -230,15 +237,15 @@ class CaseManager(Application):
         except ValueError:
             pass
         number, sep, reference = ref.rpartition("/")
-        if not sep or not number or not reference:
-            raise NotFound(f"{ref!r} is neither an incident id nor POLICY-NUMBER/REFERENCE", "incident")
+        if not sep or not number or not reference or name_problem(ref):
+            raise NotFound(f"{shown(ref)} is neither an incident id nor POLICY-NUMBER/REFERENCE", "incident")
         return incident_id(policy_id(number), reference)
 
     # -- internals ------------------------------------------------------------------
 
     def _incident(self, incident: uuid.UUID, version: int | None = None) -> Incident:
-        if version is not None and version < 1:
-            raise DomainError("must be 1 or more", "version")
+        if version is not None and not 1 <= version <= MAX_VERSION:
+            raise DomainError(f"must be 1 to {MAX_VERSION}", "version")
         try:
             aggregate = self.repository.get(incident, version=version, projector_func=replay)
         except AggregateNotFoundError:
@@ -356,7 +363,7 @@ def _take_local_id(payload: Any, local: dict[str, str]) -> tuple[Any, str | None
     if not isinstance(local_id, str) or not local_id:
         raise DomainError("must be a non-empty string", "id")
     if local_id in local:
-        raise DomainError(f"id {local_id!r} is used twice in this incident", "id")
+        raise DomainError(f"id {shown(local_id)} is used twice in this incident", "id")
     return {k: v for k, v in payload.items() if k != "id"}, local_id
 
 
@@ -368,6 +375,6 @@ def _resolve_refs(payload: Any, local: dict[str, str], version: int) -> Any:
     ref = payload.get("event")
     if isinstance(ref, str) and ref in local:
         return {**payload, "event": local[ref]}
-    if isinstance(ref, str) and not (ref[:1] == "e" and ref[1:].isdigit() and 1 <= int(ref[1:]) <= version):
-        raise DomainError(f"refers to {ref!r}, which no earlier event of this incident has as its id", "event")
+    if isinstance(ref, str) and not (EVENT_ID.fullmatch(ref) and int(ref[1:]) <= version):
+        raise DomainError(f"refers to {shown(ref)}, which no earlier event of this incident has as its id", "event")
     return payload

@@ -8,7 +8,6 @@ is stored.
 from __future__ import annotations
 
 import datetime as dt
-import getpass
 import json
 import os
 import sys
@@ -21,24 +20,18 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 from rich.table import Table
 
-from casemgr.application import CaseManager, IncidentStatement
-from casemgr.bootstrap import build_app, build_projection
-from casemgr.clock import today
+from casemgr.application import MAX_VERSION, IncidentStatement
+from casemgr.bootstrap import Core, bootstrap
+from casemgr.cli_input import BusinessDate, Fail, Group, login_operator, read_import, read_json
 from casemgr.errors import DomainError
-from casemgr.formatting import statement_json, yen
-from events.values import Actor
+from casemgr.formatting import deadline_json, statement_json, yen
+from casemgr.readmodels.queries import DeadlineFilter
+from casemgr.rules.deadlines import STATUSES
+from events.values import DEADLINES, Actor
 
 out = Console(highlight=False, soft_wrap=False, width=None if sys.stdout.isatty() else 160)  # 160 when piped
 err = Console(stderr=True, highlight=False)
-
-
-class Fail(click.ClickException):
-    """One line on stderr and exit status 2: the input was refused."""
-
-    exit_code = 2
-
-    def show(self, file: Any = None) -> None:
-        click.echo(f"casemgr: error: {self.message}", err=True)
+ACCOUNT_ROLES = ("insured", "staff", "admin")
 
 
 class StoreFailure(Fail):
@@ -47,18 +40,40 @@ class StoreFailure(Fail):
     exit_code = 1
 
 
-def _actor(value: str) -> Actor:
-    role, _, user = value.partition(":")
+def _parse_as(value: str | None) -> Actor:
+    """``ROLE:USER`` as typed; accounts are looked up once the store is open (``_session``).
+    Without ``--as``, the console operator under the login name."""
+    if value is None:
+        return login_operator()
+    role, sep, user = value.partition(":")
+    if not sep or not user:
+        raise click.BadParameter("write ROLE:USER, e.g. insured:alice@example.jp", param_hint="'--as'")
     try:
-        return Actor(role, user or getpass.getuser())
+        return Actor(role, user)
     except DomainError as exc:
-        raise click.BadParameter(exc.message) from None
+        raise click.BadParameter(str(exc), param_hint="'--as'") from None
+
+
+def _acting(core: Core, given: Actor) -> Actor:
+    """The console's actor: the system and the operator as typed; a user role must name an
+    active user of that role, whose business or programmes then bound what it sees."""
+    if given.role not in ACCOUNT_ROLES:
+        return given
+    operator = Actor("operator", "console")
+    try:
+        user = core.accounts.user(given.user, operator)
+    except DomainError:
+        raise Fail(f"--as: no user {given.user!r}; add one with `casemgr users add`") from None
+    if user.role != given.role or not user.active:
+        raise Fail(f"--as: {given.user} is {'an inactive ' if not user.active else ''}{user.role} user, not {given.role}")
+    return Actor(user.role, user.email, user.business, frozenset(user.programmes))
 
 
 @contextmanager
-def _session(ctx: click.Context) -> Iterator[CaseManager]:
+def _session(ctx: click.Context) -> Iterator[Core]:
+    """The process's core for one command; ``ctx.obj`` becomes the resolved actor."""
     try:
-        app = build_app()
+        core = bootstrap()
     except DomainError as exc:
         raise Fail(str(exc)) from None
     except Exception as exc:  # the store cannot be opened: say so, without a trace
@@ -66,7 +81,8 @@ def _session(ctx: click.Context) -> Iterator[CaseManager]:
             raise
         raise StoreFailure(f"cannot open the store: {type(exc).__name__}: {exc}") from None
     try:
-        yield app
+        ctx.obj = _acting(core, ctx.obj)
+        yield core
     except DomainError as exc:
         raise Fail(str(exc)) from None
     except (click.ClickException, click.exceptions.Exit):
@@ -76,46 +92,31 @@ def _session(ctx: click.Context) -> Iterator[CaseManager]:
             raise
         raise StoreFailure(f"the store failed: {type(exc).__name__}: {exc}") from None
     finally:
-        app.close()
-
-
-def _incident(app: CaseManager, text: str):  # -> uuid.UUID
-    """The incident the user named (id or POLICY/REFERENCE); an unknown one is refused by name."""
-    incident = app.resolve(text)
-    if not app.has_incident(incident):
-        raise Fail(f"incident: no incident {text}")
-    return incident
-
-
-def _read_json(text: str, source: str) -> Any:
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise Fail(f"{source}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
+        core.close()
 
 
 def _print_json(data: Any) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2))
 
 
-def _catch_up(app: CaseManager) -> None:
-    projection = build_projection(app)
-    try:
-        projection.catch_up()
-    finally:
-        projection.close()
+def _warn_view(view_error: str | None) -> None:
+    """A write is stored; say so when the read model could not follow it."""
+    if view_error:
+        click.echo(f"casemgr: warning: stored, but the read model could not catch up ({view_error}); "
+                   "it catches up on the next command, or run `casemgr rebuild-projections`", err=True)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--as", "actor", default=f"operator:{getpass.getuser()}", show_default=True,
-              metavar="ROLE:USER", help="Who is acting: insured, staff, system or operator.")
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--as", "actor", default=None, show_default="operator:<your login>",
+              metavar="ROLE:USER", help="Who is acting: operator or system as named; insured, staff or admin "
+                                        "as a user added with `casemgr users add` (its e-mail).")
 @click.pass_context
 def main(ctx: click.Context, actor: str) -> None:
     """Incident-response case manager for personal-information leak insurance.
 
     The store is named by CASEMGR_DATABASE_URL (default: sqlite:///instance/casemgr.sqlite).
     An INCIDENT is its id or POLICY-NUMBER/REFERENCE, e.g. SK-2005-0001/INC-1."""
-    ctx.obj = _actor(actor)
+    ctx.obj = _parse_as(actor)
 
 
 @main.command("import")
@@ -123,15 +124,11 @@ def main(ctx: click.Context, actor: str) -> None:
 @click.pass_context
 def import_(ctx: click.Context, file: Path) -> None:
     """Store an incident log (a policy and its incidents): all of it or nothing."""
-    try:
-        text = file.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise Fail(f"{file}: cannot read it ({exc.__class__.__name__}: {exc})") from None
-    log = _read_json(text, str(file))
-    with _session(ctx) as app:
-        result = app.import_log(log, ctx.obj)
-        _catch_up(app)
+    log = read_import(file)
+    with _session(ctx) as core:
+        result = core.service.import_log(ctx.obj, log)
     _print_json({"policy": str(result.policy), "incidents": {k: str(v) for k, v in result.incidents.items()}})
+    _warn_view(result.view_error)
 
 
 @main.command()
@@ -139,8 +136,8 @@ def import_(ctx: click.Context, file: Path) -> None:
 @click.pass_context
 def export(ctx: click.Context, incident: str) -> None:
     """Print the incident log of one incident (re-importable into another store)."""
-    with _session(ctx) as app:
-        _print_json(app.export(_incident(app, incident)))
+    with _session(ctx) as core:
+        _print_json(core.service.export(ctx.obj, incident))
 
 
 @main.command()
@@ -148,24 +145,27 @@ def export(ctx: click.Context, incident: str) -> None:
 @click.argument("event_json")
 @click.pass_context
 def record(ctx: click.Context, incident: str, event_json: str) -> None:
-    """Record one event (JSON, or - to read it from stdin); prints its id."""
-    text = sys.stdin.read() if event_json == "-" else event_json
-    payload = _read_json(text, "EVENT_JSON")
-    with _session(ctx) as app:
-        new_id = app.record(_incident(app, incident), payload, ctx.obj)
-        _catch_up(app)
-    click.echo(new_id)
+    """Record one event (JSON, or - to read it from stdin); prints its id.
+
+    Policy numbers, references and claim refs are kept in plaintext in the read model even
+    in an encrypted store: never type a person's name into them."""
+    payload = read_json(sys.stdin.buffer if event_json == "-" else event_json, "EVENT_JSON")
+    with _session(ctx) as core:
+        result = core.service.record(ctx.obj, incident, payload)
+    click.echo(result.id)
+    _warn_view(result.view_error)
 
 
 @main.command()
 @click.argument("incident")
-@click.option("--version", "version", type=click.IntRange(min=1), help="As the incident stood at this version.")
+@click.option("--version", "version", type=click.IntRange(min=1, max=MAX_VERSION),
+              help="As the incident stood at this version.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for programs.")
 @click.pass_context
 def statement(ctx: click.Context, incident: str, version: int | None, as_json: bool) -> None:
     """What the policy pays for the incident, line by line."""
-    with _session(ctx) as app:
-        result = app.statement(_incident(app, incident), version)
+    with _session(ctx) as core:
+        result = core.service.statement(ctx.obj, incident, version)
     if as_json:
         _print_json(statement_json(result))
     else:
@@ -174,30 +174,40 @@ def statement(ctx: click.Context, incident: str, version: int | None, as_json: b
 
 @main.command()
 @click.option("--incident", help="Only this incident.")
-@click.option("--today", "on", type=click.DateTime(formats=["%Y-%m-%d"]),
+@click.option("--today", "on", type=BusinessDate(),
               help="Statuses as of this business date (default: today in JST).")
+@click.option("--status", "statuses", multiple=True, type=click.Choice(STATUSES), help="Only these statuses (repeat).")
+@click.option("--deadline", type=click.Choice([d for d in DEADLINES]), help="Only this kind of deadline.")
+@click.option("--programme", "programmes", multiple=True, metavar="CODE", help="Only these programmes (repeat).")
+@click.option("--business", "businesses", multiple=True, metavar="CODE", help="Only these businesses (repeat).")
+@click.option("--closed/--open", "closed", default=None, help="Only closed, or only open, incidents.")
+@click.option("--per-page", type=click.IntRange(1, 500), help="One page of this many rows (the next page's "
+              "cursor goes to stderr); default: every row.")
+@click.option("--cursor", help="The page after this cursor.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for programs.")
 @click.pass_context
-def deadlines(ctx: click.Context, incident: str | None, on: dt.datetime | None, as_json: bool) -> None:
-    """Deadlines across all incidents (from the read model), soonest first."""
-    with _session(ctx) as app:
-        target = app.resolve(incident) if incident else None
-        projection = build_projection(app)
-        try:
-            projection.catch_up()
-            day = on.date() if on else today(app.clock)
-            rows = projection.deadlines(day, target)
-        finally:
-            projection.close()
-        if target is not None and not rows:  # every incident has deadlines: an unknown one is an error
-            raise Fail(f"incident: no incident {incident}")
+def deadlines(ctx: click.Context, incident: str | None, on: dt.date | None, statuses: tuple[str, ...],
+              deadline: str | None, programmes: tuple[str, ...], businesses: tuple[str, ...], closed: bool | None,
+              per_page: int | None, cursor: str | None, as_json: bool) -> None:
+    """Deadlines across the incidents you may see (from the read model): overdue first, then by due date."""
+    with _session(ctx) as core:
+        service = core.service
+        service.catch_up()
+        target = service.find_incident(ctx.obj, incident) if incident else None
+        day = on or service.today()
+        flt = DeadlineFilter(statuses=statuses or STATUSES, deadline=deadline, incident=target, closed=closed)
+        rows, nxt = [], cursor
+        while True:
+            page = service.deadlines(ctx.obj, day, flt, programmes or None, businesses or None,
+                                     per_page or 500, nxt)
+            rows += page.rows
+            nxt = page.next
+            if per_page or nxt is None:
+                break
+    if per_page and nxt:
+        click.echo(f"next page: --cursor {nxt}", err=True)
     if as_json:
-        _print_json([
-            {"incident": str(r.incident), "reference": f"{r.policy_number}/{r.reference}", "deadline": r.deadline,
-             "claim_ref": r.claim_ref, "due": r.due.isoformat(), "status": r.status,
-             "met_on": r.met_on.isoformat() if r.met_on else None, "rule": r.rule}
-            for r in rows
-        ])
+        _print_json([deadline_json(r) for r in rows])
         return
     table = Table(title=f"Deadlines as of {day}", title_justify="left")
     for column in ("incident", "deadline", "claim", "due", "status", "rule"):
@@ -209,13 +219,48 @@ def deadlines(ctx: click.Context, incident: str | None, on: dt.datetime | None, 
 
 
 @main.command()
+@click.option("--today", "on", type=BusinessDate(),
+              help="Deadline statuses as of this business date (default: today in JST).")
+@click.option("--programme", "programmes", multiple=True, metavar="CODE", help="Only these programmes (repeat).")
+@click.option("--business", "businesses", multiple=True, metavar="CODE", help="Only these businesses (repeat).")
+@click.option("--closed/--open", "closed", default=None, help="Only closed, or only open, incidents.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for programs.")
+@click.pass_context
+def incidents(ctx: click.Context, on: dt.date | None, programmes: tuple[str, ...], businesses: tuple[str, ...],
+              closed: bool | None, as_json: bool) -> None:
+    """The incidents you may see, newest discovery first, with their deadlines counted by status."""
+    with _session(ctx) as core:
+        service = core.service
+        service.catch_up()
+        day = on or service.today()
+        rows, nxt = [], None
+        while True:
+            page = service.incidents(ctx.obj, day, closed, programmes or None, businesses or None, None, 500, nxt)
+            rows += page.rows
+            if (nxt := page.next) is None:
+                break
+    if as_json:
+        _print_json([{"incident": str(r.incident), "reference": f"{r.policy_number}/{r.reference}",
+                      "programme": r.programme, "business": r.business, "discovered_on": r.discovered_on.isoformat(),
+                      "closed": r.closed, "version": r.version, "deadlines": r.statuses} for r in rows])
+        return
+    table = Table(title=f"Incidents as of {day}", title_justify="left")
+    for column in ("incident", "programme", "business", "discovered", "closed", "overdue", "due soon"):
+        table.add_column(column, overflow="fold")
+    for r in rows:
+        table.add_row(f"{r.policy_number}/{r.reference}", r.programme, r.business, r.discovered_on.isoformat(),
+                      "yes" if r.closed else "", str(r.statuses.get("overdue", 0)), str(r.statuses.get("due_soon", 0)))
+    out.print(table)
+
+
+@main.command()
 @click.argument("incident")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for programs.")
 @click.pass_context
 def history(ctx: click.Context, incident: str, as_json: bool) -> None:
     """The incident's timeline: every event, voided ones included."""
-    with _session(ctx) as app:
-        rows = app.history(_incident(app, incident))
+    with _session(ctx) as core:
+        rows = core.service.history(ctx.obj, incident)
     if as_json:
         _print_json([
             {"id": r.id, "type": r.type, "on": r.on.isoformat(), "at": r.at,
@@ -238,17 +283,45 @@ def history(ctx: click.Context, incident: str, as_json: bool) -> None:
 @main.command("rebuild-projections")
 @click.pass_context
 def rebuild_projections(ctx: click.Context) -> None:
-    """Rebuild the read models from the event store, from scratch."""
-    with _session(ctx) as app:
-        projection = build_projection(app)
-        try:
-            with Progress("rebuilding deadlines", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                          console=err) as bar:
-                task = bar.add_task("events", total=app.recorder.max_notification_id() or 0)
-                count = projection.rebuild(progress=lambda done, total: bar.update(task, completed=done, total=total))
-        finally:
-            projection.close()
-    click.echo(f"rebuilt the deadline view from {count:,} events", err=True)
+    """Rebuild the read model from the event store, beside the old one, then swap them."""
+    with _session(ctx) as core:
+        if ctx.obj.role not in ("operator", "admin"):
+            raise Fail("role: only the console operator or an admin rebuilds the read model")
+        with Progress("rebuilding the read model", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                      console=err) as bar:
+            task = bar.add_task("events", total=core.service.notification_count())
+            count = core.service.rebuild_read_model(
+                progress=lambda done, total: bar.update(task, completed=done, total=total))
+    click.echo(f"rebuilt the read model from {count:,} events", err=True)
+
+
+@main.group()
+def reminders() -> None:
+    """Deadline reminders (DOMAIN §4.2)."""
+
+
+@reminders.command("due")
+@click.option("--today", "on", type=BusinessDate(),
+              help="The sweep's business date (default: today in JST).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for programs.")
+@click.pass_context
+def reminders_due(ctx: click.Context, on: dt.date | None, as_json: bool) -> None:
+    """The reminders a sweep on that day would send now, with the recipients; sends nothing."""
+    with _session(ctx) as core:
+        core.service.catch_up()
+        due = core.service.reminders_due(ctx.obj, on or None)
+    if as_json:
+        _print_json([{"incident": str(r.incident), "reference": f"{r.policy_number}/{r.reference}",
+                      "deadline": r.deadline, "claim_ref": r.claim_ref, "due": r.due.isoformat(),
+                      "offset_days": r.offset_days, "to": list(r.to)} for r in due])
+        return
+    table = Table(title=f"Reminders due ({len(due)})", title_justify="left")
+    for column in ("incident", "deadline", "claim", "due", "offset", "to"):
+        table.add_column(column, overflow="fold")
+    for r in due:
+        table.add_row(f"{r.policy_number}/{r.reference}", r.deadline, r.claim_ref or "", f"{r.due:%a %Y-%m-%d}",
+                      "overdue" if r.offset_days < 0 else f"{r.offset_days} days", ", ".join(r.to) or "(nobody)")
+    out.print(table)
 
 
 def _print_statement(result: IncidentStatement) -> None:

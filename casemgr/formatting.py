@@ -36,3 +36,13 @@ def statement_json(result: IncidentStatement) -> dict[str, Any]:
             for line in s.lines
         ],
     }
+
+
+def deadline_json(r: Any) -> dict[str, Any]:
+    """A deadline row as ``casemgr deadlines --json`` prints it (DOMAIN §8)."""
+    return {
+        "incident": str(r.incident), "reference": f"{r.policy_number}/{r.reference}", "deadline": r.deadline,
+        "claim_ref": r.claim_ref, "due": r.due.isoformat(), "status": r.status,
+        "met_on": r.met_on.isoformat() if r.met_on else None, "rule": r.rule,
+        "programme": r.programme, "business": r.business,
+    }

@@ -15,10 +15,18 @@ CIPHER_TOPIC = "eventsourcing.cipher:AESCipher"
 
 @dataclass(frozen=True)
 class Settings:
+    """Everything a casemgr process is configured by. Read from the environment here and
+    nowhere else: the eventsourcing library gets exactly ``eventsourcing_env()``, so a
+    stray variable it would read on its own (``CASEMGR_IS_SNAPSHOTTING_ENABLED``, …)
+    changes nothing."""
+
     database_url: str
     cipher_key: str | None = None
     snapshot_interval: int = 100
     aggregate_cache: int = 1000
+    pool_size: int = 3
+    pool_max_overflow: int = 3
+    reminder_offsets: tuple[int, ...] = (7, 3, 1, 0)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
@@ -26,17 +34,25 @@ class Settings:
         instance = Path(environ.get("CASEMGR_INSTANCE", "instance"))
         url = environ.get("CASEMGR_DATABASE_URL") or f"sqlite:///{instance / 'casemgr.sqlite'}"
         numbers = {}
-        for name, default in (("CASEMGR_SNAPSHOT_INTERVAL", "100"), ("CASEMGR_AGGREGATE_CACHE", "1000")):
+        for name, default in (("CASEMGR_SNAPSHOT_INTERVAL", "100"), ("CASEMGR_AGGREGATE_CACHE", "1000"),
+                              ("CASEMGR_POOL_SIZE", "3"), ("CASEMGR_POOL_MAX_OVERFLOW", "3")):
             value = environ.get(name, default)
-            if not value.isdigit():
+            if not (value.isascii() and value.isdigit()) or len(value) > 9:
                 raise DomainError("must be a whole number (0 turns it off)", name)
             numbers[name] = int(value)
+        if numbers["CASEMGR_POOL_SIZE"] < 1:
+            raise DomainError("must be 1 or more", "CASEMGR_POOL_SIZE")
         return cls(url, environ.get("CASEMGR_CIPHER_KEY") or None,
-                   numbers["CASEMGR_SNAPSHOT_INTERVAL"], numbers["CASEMGR_AGGREGATE_CACHE"])
+                   numbers["CASEMGR_SNAPSHOT_INTERVAL"], numbers["CASEMGR_AGGREGATE_CACHE"],
+                   numbers["CASEMGR_POOL_SIZE"], numbers["CASEMGR_POOL_MAX_OVERFLOW"],
+                   parse_offsets(environ.get("CASEMGR_REMINDER_OFFSETS", "7,3,1,0")))
 
     def eventsourcing_env(self) -> dict[str, str]:
         """The eventsourcing library's settings for this database URL."""
         env = store_env(self.database_url)
+        if env["PERSISTENCE_MODULE"] == "eventsourcing.postgres":
+            env["POSTGRES_POOL_SIZE"] = str(self.pool_size)
+            env["POSTGRES_MAX_OVERFLOW"] = str(self.pool_max_overflow)
         env["IS_SNAPSHOTTING_ENABLED"] = "y" if self.snapshot_interval else "n"
         if self.aggregate_cache:
             # The library's cache: each command fast-forwards the cached incident
@@ -47,6 +63,14 @@ class Settings:
             env["CIPHER_TOPIC"] = CIPHER_TOPIC
             env["CIPHER_KEY"] = self.cipher_key
         return env
+
+
+def parse_offsets(text: str) -> tuple[int, ...]:
+    """``7,3,1,0`` → (7, 3, 1, 0): days before a due date on which to remind (DOMAIN §4.2)."""
+    parts = [p.strip() for p in text.split(",") if p.strip()]
+    if not parts or not all(p.isascii() and p.isdigit() and int(p) <= 365 for p in parts):
+        raise DomainError("must be whole numbers of days from 0 to 365, e.g. 7,3,1,0", "CASEMGR_REMINDER_OFFSETS")
+    return tuple(sorted({int(p) for p in parts}, reverse=True))
 
 
 def store_env(url: str) -> dict[str, str]:
@@ -76,8 +100,6 @@ def store_env(url: str) -> dict[str, str]:
             "POSTGRES_PASSWORD": unquote(parts.password or ""),
             "POSTGRES_SCHEMA": query.get("schema", [""])[0],
             "POSTGRES_CONNECT_TIMEOUT": query.get("connect_timeout", ["10"])[0],
-            "POSTGRES_POOL_SIZE": "3",
-            "POSTGRES_MAX_OVERFLOW": "3",
         }
     raise DomainError(
         f"unsupported database {parts.scheme or url!r}: use sqlite:///FILE or postgresql://USER@HOST/DB",

@@ -24,3 +24,8 @@ class DomainError(ValueError):
 
 class NotPermitted(DomainError):
     """The actor's role may not do this."""
+
+
+class AlreadySent(DomainError):
+    """This reminder (incident, deadline, claim, due date, offset) was recorded before:
+    a retried task can tell it from a real failure (DOMAIN §4.2)."""

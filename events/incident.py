@@ -11,19 +11,27 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import re
 import uuid
 from typing import Any, NamedTuple
 
 from eventsourcing.domain import Aggregate
 
-from events.errors import DomainError, NotPermitted
-from events.values import LIABILITY_ONLY_REASONS, RECORDED_BY, Actor
+from events.errors import AlreadySent, DomainError, NotPermitted
+from events.values import LIABILITY_ONLY_REASONS, RECORDED_BY, Actor, name_problem, shown
 
 # ExclusionApplied scopes other than a claim_ref (so no claim may be called so).
 PART_SCOPES = ("incident", "liability", "expenses")
 # What may still be recorded while an incident is closed.
 WHILE_CLOSED = {"IncidentReopened", "NoteAdded", "InsurerPaid", "ReminderSent"}
 STAFF_DECISIONS = {"SettlementConsentGiven", "SettlementConsentRefused", "ExclusionApplied", "CoverageDecided"}
+# Facts that may be dated before the discovery: the leak itself, and its publication (a
+# media report can be how the business learns of it). Every other fact (notices, reports,
+# costs, claims, decisions) follows the discovery; notes, voidings, closing, reopening and
+# reminders are records about the case and are not compared with it.
+MAY_PRECEDE_DISCOVERY = {"LeakDiscovered", "LeakOccurred", "Publicized"}
+NOT_FACTS = {"NoteAdded", "EventVoided", "IncidentClosed", "IncidentReopened", "ReminderSent"}
+EVENT_ID = re.compile(r"e[1-9][0-9]{0,17}", re.ASCII)  # e<version>: ASCII digits, no leading zero
 
 
 class Fact(NamedTuple):
@@ -114,7 +122,7 @@ class Incident(Aggregate):
         self.closed = False
         self.claims: dict[str, int] = {}  # live ClaimReceived: claim_ref -> version
         self.resolved: dict[str, int] = {}  # live ClaimResolved: claim_ref -> version
-        self.reminders: dict[str, int] = {}  # "deadline|claim_ref|offset" -> version
+        self.reminders: dict[str, int] = {}  # reminder_key(...) -> version
 
     def __deepcopy__(self, memo: dict[int, Any]) -> "Incident":
         """A copy that shares the (never mutated) event data; only the entry
@@ -154,6 +162,9 @@ class Incident(Aggregate):
         _check_not_future(fields["on"], today)
         if self.closed and kind not in WHILE_CLOSED:
             raise DomainError("the incident is closed; staff must reopen it first", "type")
+        discovered = self.entries[self.discovery][1]
+        if kind not in MAY_PRECEDE_DISCOVERY and kind not in NOT_FACTS and fields["on"] < discovered:
+            raise DomainError(f"{fields['on']} is before the leak was discovered ({discovered})", f"{kind}.on")
         if kind == "EventVoided":
             self._check_EventVoided(fields, actor, target)
         elif hasattr(self, f"_check_{kind}"):
@@ -170,6 +181,19 @@ class Incident(Aggregate):
             raise DomainError(
                 f"the leak occurred {occurred[-1][1]}, after this discovery date; correct that first",
                 "LeakDiscovered.on",
+            )
+        self._check_follows_discovery(fields["on"], "LeakDiscovered.on")
+
+    def _check_follows_discovery(self, discovered: str, field: str) -> None:
+        """Refuse a discovery date (a correction, or the one a voiding would bring
+        back) that live facts which must follow the discovery are dated before."""
+        early = [i for i, e in self.entries.items()
+                 if e[6] is None and e[0] not in MAY_PRECEDE_DISCOVERY and e[1] < discovered]
+        if early:
+            first = self.entries[early[0]]
+            raise DomainError(
+                f"{early[0]} ({first[0]}, {first[1]}) would come before the discovery {discovered}; void or correct it first",
+                field,
             )
 
     def _check_LeakOccurred(self, fields: dict[str, Any], actor: Actor) -> None:
@@ -247,14 +271,15 @@ class Incident(Aggregate):
             raise DomainError("the incident is not closed", "type")
 
     def _check_ReminderSent(self, fields: dict[str, Any], actor: Actor) -> None:
-        deadline, claim = fields["data"]["deadline"], fields["data"]["claim_ref"]
+        data = fields["data"]
+        deadline, claim = data["deadline"], data["claim_ref"]
         if deadline == "claim_filing_liability" and claim not in self.resolved:
             raise DomainError(f"names no resolved claim (got {claim!r})", "ReminderSent.claim_ref")
         if deadline != "claim_filing_liability" and claim is not None:
             raise DomainError(f"{deadline} is not a per-claim deadline: leave claim_ref out", "ReminderSent.claim_ref")
-        key = reminder_key(deadline, claim, fields["data"]["offset_days"])
+        key = reminder_key(deadline, claim, data["due"], data["offset_days"])
         if key in self.reminders:
-            raise DomainError(f"this reminder was already sent ({event_id(self.reminders[key])})", "ReminderSent")
+            raise AlreadySent(f"this reminder was already sent ({event_id(self.reminders[key])})", "ReminderSent")
 
     def _check_EventVoided(self, fields: dict[str, Any], actor: Actor, stored: Any) -> None:
         ref = fields["data"]["event"]
@@ -271,6 +296,9 @@ class Incident(Aggregate):
                 raise NotPermitted("an insured user may void only events they recorded", "EventVoided.event")
             if self._decided(ref, target):
                 raise NotPermitted("staff have decided on this event; ask them to void it", "EventVoided.event")
+        if kind == "LeakDiscovered":
+            standing = [e for i, e in self.entries.items() if e[0] == kind and e[6] is None and i != ref]
+            self._check_follows_discovery(standing[-1][1], "EventVoided.event")
         if kind == "ClaimReceived":
             claim = target[5]["claim_ref"]
             users = [f.id for f in self.facts() if f.type != "ClaimReceived" and claim in (f.data.get("claim_ref"), f.data.get("scope"))]
@@ -294,7 +322,8 @@ class Incident(Aggregate):
         elif kind == "IncidentReopened":
             self.closed = False
         elif kind == "ReminderSent":
-            self.reminders[reminder_key(data["deadline"], data["claim_ref"], data["offset_days"])] = event.originator_version
+            key = reminder_key(data["deadline"], data["claim_ref"], data.get("due", ""), data["offset_days"])
+            self.reminders[key] = event.originator_version
         else:
             self.entries[eid] = [kind, event.on, event.at, event.by, event.role, data, None]
             if kind == "LeakDiscovered":
@@ -363,8 +392,11 @@ def check_reference(reference: Any) -> None:
     """An incident reference: a short name without "/" (it names the incident as POLICY/REFERENCE)."""
     if not isinstance(reference, str) or not 1 <= len(reference) <= 100:
         raise DomainError("must be a string of 1 to 100 characters", "reference")
+    problem = name_problem(reference)
+    if problem:
+        raise DomainError(problem, "reference")
     if "/" in reference:
-        raise DomainError(f"{reference!r} contains '/', which separates policy and reference", "reference")
+        raise DomainError(f"{shown(reference)} contains '/', which separates policy and reference", "reference")
 
 
 def public_type(event: Any) -> str:
@@ -373,12 +405,18 @@ def public_type(event: Any) -> str:
     return "LeakDiscovered" if name == "DiscoveryCorrected" else name
 
 
-def reminder_key(deadline: str, claim_ref: str | None, offset_days: int) -> str:
-    return f"{deadline}|{claim_ref or ''}|{offset_days}"
+def reminder_key(deadline: str, claim_ref: str | None, due: str, offset_days: int) -> str:
+    """One reminder of DOMAIN §4.2: (deadline, claim_ref, due date, offset); sent once."""
+    return f"{deadline}|{claim_ref or ''}|{due}|{offset_days}"
+
+
+def parse_reminder_key(key: str) -> tuple[str, str, str, int]:
+    deadline, claim_ref, due, offset = key.split("|")
+    return deadline, claim_ref, due, int(offset)
 
 
 def _version_of(ref: Any) -> int | None:
-    if isinstance(ref, str) and ref.startswith("e") and ref[1:].isdigit():
+    if isinstance(ref, str) and EVENT_ID.fullmatch(ref):
         return int(ref[1:])
     return None
 

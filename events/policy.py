@@ -8,10 +8,10 @@ from dataclasses import asdict, dataclass
 from typing import Annotated, Any, Literal
 
 from eventsourcing.domain import Aggregate
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, ValidationError
 
 from events.errors import DomainError
-from events.values import JST, IsoDate, IsoInstant, Name, Yen, error_from_validation
+from events.values import JST, IsoDate, IsoInstant, Name, NameOrBlank, Yen, error_from_validation
 
 NAMESPACE = uuid.UUID("5a1d3e0c-6c1b-4c43-9a57-0c2f3a8f0b11")
 
@@ -24,12 +24,14 @@ PATTERNS: dict[str, tuple[int, int, int]] = {
     "E": (300_000_000, 30_000_000, 30_000_000),
 }
 RIDERS = ("network", "credit_card")
+DEFAULT_PROGRAMME = "default"
 
 
 class InsuredInput(BaseModel):
     model_config = ConfigDict(extra="forbid")
+    code: Name | None = None  # the business's member code (DOMAIN §9); default: the policy number
     name: Name
-    industry: Annotated[StrictStr, Field(max_length=200)] = ""
+    industry: NameOrBlank = ""
     annual_revenue_yen: Yen = 0
 
 
@@ -38,6 +40,7 @@ class PolicyInput(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     number: Name
+    programme: Name = DEFAULT_PROGRAMME
     insured: InsuredInput
     pattern: Literal[tuple(PATTERNS)] | None = None
     period_start: IsoInstant
@@ -74,6 +77,12 @@ class PolicyTerms:
     insurer_notice_days: int
     programme_start: str
     enrolment_applied_on: str | None
+    programme: str = DEFAULT_PROGRAMME  # the programme's code (DOMAIN §9)
+    business: str = ""  # the insured business's member code; the policy number when none was given
+
+    def __post_init__(self) -> None:
+        if not self.business:
+            object.__setattr__(self, "business", self.number)
 
     @property
     def start(self) -> dt.datetime:
@@ -91,7 +100,8 @@ class PolicyTerms:
         """The ``policy`` object of an incident log, re-importable."""
         out: dict[str, Any] = {
             "number": self.number,
-            "insured": dict(self.insured),
+            "programme": self.programme,
+            "insured": {"code": self.business, **self.insured},
             "pattern": self.pattern,
             "period_start": self.programme_start,
             "period_end": self.period_end,
@@ -170,7 +180,7 @@ def parse_terms(payload: Any) -> PolicyTerms:
 
     return PolicyTerms(
         number=given.number,
-        insured=given.insured.model_dump(),
+        insured=given.insured.model_dump(exclude={"code"}),
         pattern=given.pattern,
         period_start=start.isoformat(),
         period_end=end.isoformat(),
@@ -185,6 +195,8 @@ def parse_terms(payload: Any) -> PolicyTerms:
         insurer_notice_days=given.insurer_notice_days,
         programme_start=programme_start.isoformat(),
         enrolment_applied_on=given.enrolment_applied_on,
+        programme=given.programme,
+        business=given.insured.code or given.number,
     )
 
 

@@ -9,6 +9,8 @@ plain JSON data (dates as ``YYYY-MM-DD`` strings) carried by the stored event.
 from __future__ import annotations
 
 import datetime as dt
+import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
@@ -30,6 +32,15 @@ from events.errors import DomainError
 
 JST = ZoneInfo("Asia/Tokyo")
 MIN_YEAR, MAX_YEAR = 1900, 2999  # business dates outside these are typing mistakes
+NAME_MAX = 200  # characters of a name (policy number, reference, claim_ref, user, ...)
+SHOWN_MAX = 80  # characters of input echoed in an error message
+DATE_FORM = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
+INSTANT_FORM = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})", re.ASCII)
+# Characters a name may not hold (control, bidi/format, unpaired surrogate, line and
+# paragraph separators), and those free text may not hold (control but for \t \n \r).
+NAME_REFUSED = {"Cc": "a control character", "Cf": "an invisible format or bidi character",
+                "Cs": "an unpaired surrogate", "Zl": "a line separator", "Zp": "a paragraph separator"}
+TEXT_REFUSED = {"Cc": "a control character", "Cs": "an unpaired surrogate"}
 
 CAUSES = ("external_attack", "negligence", "vendor", "insider", "unknown")
 MEDIA = ("electronic", "paper", "both")
@@ -62,7 +73,7 @@ DEADLINES = (
     "expense_window", "claim_filing_liability", "claim_filing_expenses",
     "claims_made_cutoff",
 )
-ROLES = ("insured", "staff", "system", "operator")
+ROLES = ("insured", "staff", "admin", "system", "operator")
 
 # Categories that have their own event, and the one that belongs to a claim.
 OWN_EVENT_CATEGORIES = {
@@ -84,29 +95,90 @@ class FieldError(ValueError):
 
 @dataclass(frozen=True)
 class Actor:
-    """Who records an event: a role and a user name (never a victim)."""
+    """Who acts: a role and a user name (never a victim), and what the user may see
+    (DOMAIN §9): an insured user its ``business`` (a member code), staff their
+    ``programmes`` (codes). Admins, the system and the console operator see all."""
 
     role: str
     user: str
+    business: str | None = None
+    programmes: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         if self.role not in ROLES:
-            raise DomainError(f"unknown role {self.role!r}; one of {', '.join(ROLES)}", "role")
-        if not self.user:
+            raise DomainError(f"unknown role {shown(self.role)}; one of {', '.join(ROLES)}", "role")
+        if not isinstance(self.user, str) or not self.user:
             raise DomainError("a user name is required", "user")
+        problem = name_problem(self.user)
+        if problem or len(self.user) > NAME_MAX:
+            raise DomainError(problem or f"is longer than {NAME_MAX} characters", "user")
+
+
+def shown(value: Any, limit: int = SHOWN_MAX) -> str:
+    """Input echoed in a message: escaped like repr (one line, control and bidi
+    characters as \\x.. / \\u....) and cut to ``limit`` characters with an ellipsis."""
+    if isinstance(value, (dict, list, tuple, set)):
+        return f"a {type(value).__name__}"
+    if isinstance(value, int) and value.bit_length() > 256:
+        return f"an integer of about {int(value.bit_length() * 0.30103)} digits"
+    text = repr(value[: limit + 1] if isinstance(value, (str, bytes)) else value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _refused_char(value: str, refused: dict[str, str], allowed: str = "") -> str | None:
+    """The first character of ``value`` in a refused category, described; None if none is."""
+    if value.isprintable():  # the common case, at C speed
+        return None
+    for char in value:
+        kind = refused.get(unicodedata.category(char))
+        if kind and char not in allowed:
+            return f"U+{ord(char):04X} ({kind})"
+    return None
+
+
+def name_problem(value: str) -> str | None:
+    """Why ``value`` cannot be a name (printable, one line, no bidi tricks, no
+    surrounding spaces), or None. Spaces inside (also U+3000) and private-use
+    characters (外字) are fine."""
+    found = _refused_char(value, NAME_REFUSED)
+    if found:
+        return f"contains {found}; a name must be printable on one line"
+    if value != value.strip():
+        return f"may not begin or end with a space (got {shown(value)})"
+    return None
+
+
+def _name(value: str) -> str:
+    problem = name_problem(value)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+def _text(value: str) -> str:
+    found = _refused_char(value, TEXT_REFUSED, allowed="\t\n\r")
+    if found:
+        raise ValueError(f"contains {found}; text may hold tabs and line breaks, no other control characters")
+    return value
 
 
 def _iso_date(value: Any) -> str:
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
         return value.isoformat()
-    if not isinstance(value, str) or len(value) != 10:
-        raise ValueError("must be a date written YYYY-MM-DD")
+    if not isinstance(value, str) or not DATE_FORM.fullmatch(value):
+        raise ValueError(f"must be a date written YYYY-MM-DD (got {shown(value)})")
     try:
         day = dt.date.fromisoformat(value)
     except ValueError:
         raise ValueError(f"{value!r} is not a real date (YYYY-MM-DD)") from None
     _check_year(day.year, value)
     return day.isoformat()
+
+
+def parse_date(value: str) -> dt.date:
+    """A business date as typed (an option, a form field): YYYY-MM-DD in the years
+    1900-2999, else ValueError saying why."""
+    return dt.date.fromisoformat(_iso_date(value))
 
 
 def _check_year(year: int, value: Any) -> None:
@@ -118,10 +190,14 @@ def _iso_instant(value: Any) -> str:
     if isinstance(value, dt.datetime):
         parsed = value
     elif isinstance(value, str):
+        if not INSTANT_FORM.fullmatch(value):
+            raise ValueError(
+                f"must be an instant YYYY-MM-DDTHH:MM[:SS[.ffffff]] with an offset (+09:00) or Z (got {shown(value)})"
+            )
         try:
             parsed = dt.datetime.fromisoformat(value)
         except ValueError:
-            raise ValueError(f"{value!r} is not an ISO-8601 instant") from None
+            raise ValueError(f"{value!r} is not a real instant") from None
     else:
         raise ValueError("must be an ISO-8601 instant with an offset")
     if parsed.tzinfo is None:
@@ -134,8 +210,10 @@ IsoDate = Annotated[str, BeforeValidator(_iso_date)]
 IsoInstant = Annotated[str, BeforeValidator(_iso_instant)]
 Yen = Annotated[StrictInt, Field(ge=0, le=10**15)]
 Count = Annotated[StrictInt, Field(ge=0, le=10**10)]
-Text = Annotated[StrictStr, Field(max_length=2000)]
-Name = Annotated[StrictStr, Field(min_length=1, max_length=200)]
+Text = Annotated[StrictStr, Field(max_length=2000), AfterValidator(_text)]  # free text: tabs, line breaks
+Name = Annotated[StrictStr, Field(min_length=1, max_length=NAME_MAX), AfterValidator(_name)]
+NameOrBlank = Annotated[StrictStr, Field(max_length=NAME_MAX), AfterValidator(_name)]
+Address = Annotated[StrictStr, Field(min_length=1, max_length=320), AfterValidator(_name)]
 
 
 def _unique(items: list[str]) -> list[str]:
@@ -170,7 +248,7 @@ class EventFields(BaseModel):
 
 
 class LeakDiscovered(EventFields):
-    summary: Annotated[StrictStr, Field(min_length=1, max_length=2000)]
+    summary: Annotated[StrictStr, Field(min_length=1, max_length=2000), AfterValidator(_text)]
     cause: Literal[CAUSES]
     media: Literal[MEDIA]
     data_items: Annotated[list[Literal[DATA_ITEMS]], AfterValidator(_unique)]
@@ -248,7 +326,7 @@ def _expense_category(value: Any) -> Any:
 class ExpensePaid(EventFields):
     category: Annotated[Literal[EXPENSE_CATEGORIES], BeforeValidator(_expense_category)]
     cost_yen: Yen
-    vendor: Annotated[StrictStr, Field(max_length=200)] = ""
+    vendor: NameOrBlank = ""
 
 
 class ClaimReceived(EventFields):
@@ -324,19 +402,21 @@ class IncidentReopened(EventFields):
 
 
 class NoteAdded(EventFields):
-    text: Annotated[StrictStr, Field(min_length=1, max_length=10000)]
+    text: Annotated[StrictStr, Field(min_length=1, max_length=10000), AfterValidator(_text)]
 
 
 class EventVoided(EventFields):
     event: Name
-    reason: Annotated[StrictStr, Field(min_length=1, max_length=2000)]
+    reason: Annotated[StrictStr, Field(min_length=1, max_length=2000), AfterValidator(_text)]
 
 
 class ReminderSent(EventFields):
     deadline: Literal[DEADLINES]
     claim_ref: Name | None = None
-    offset_days: Annotated[StrictInt, Field(ge=-3650, le=3650)]
-    to: Annotated[list[Annotated[StrictStr, Field(min_length=1, max_length=320)]], Field(min_length=1)]
+    due: IsoDate
+    offset_days: Annotated[StrictInt, Field(ge=-1, le=365)]
+    to: Annotated[list[Address], Field(min_length=1, max_length=200)]
+    message_id: Annotated[StrictStr, Field(min_length=3, max_length=250, pattern=r"^<[!-~]+@[!-~]+>$")]
 
 
 SCHEMAS: dict[str, type[EventFields]] = {
@@ -380,7 +460,7 @@ RECORDED_BY.update(
 def error_from_validation(exc: ValidationError, prefix: str = "") -> DomainError:
     """The first problem of a pydantic error as one clear DomainError."""
     first = exc.errors()[0]
-    loc = ".".join("from" if part == "from_" else str(part) for part in first["loc"])
+    loc = ".".join("from" if part == "from_" else _loc_part(part) for part in first["loc"])
     cause = first.get("ctx", {}).get("error")
     if isinstance(cause, FieldError):
         loc = ".".join(p for p in (loc, cause.field) if p)
@@ -395,8 +475,14 @@ def error_from_validation(exc: ValidationError, prefix: str = "") -> DomainError
     elif "input" in first and first["type"] not in ("value_error",) and not isinstance(
         first["input"], (dict, list)
     ):
-        message = f"{message} (got {first['input']!r})"
+        message = f"{message} (got {shown(first['input'])})"
     return DomainError(message, field)
+
+
+def _loc_part(part: Any) -> str:
+    """A field name or list index as is; an unknown key from the input escaped and cut."""
+    text = str(part)
+    return text if re.fullmatch(r"\w{1,40}", text, re.ASCII) else shown(part, 40)
 
 
 def validate_event(payload: dict[str, Any]) -> tuple[str, dict[str, Any]]:
@@ -411,7 +497,7 @@ def validate_event(payload: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     kind = payload.get("type")
     if not isinstance(kind, str) or kind not in SCHEMAS:
         raise DomainError(
-            f"unknown event type {kind!r}" if kind is not None else "is required", "type"
+            f"unknown event type {shown(kind)}" if kind is not None else "is required", "type"
         )
     fields = {k: v for k, v in payload.items() if k != "type"}
     try:

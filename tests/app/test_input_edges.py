@@ -66,11 +66,11 @@ def test_a_corrected_discovery_cannot_put_the_leak_after_its_discovery(app, seed
 
 
 @pytest.mark.parametrize("reminder, field", [
-    ({"deadline": "ppc_final", "offset_days": 7, "to": []}, "ReminderSent.to"),
-    ({"deadline": "insurer_notice", "claim_ref": "C1", "offset_days": 7, "to": ["a@example.jp"]}, "ReminderSent.claim_ref"),
-    ({"deadline": "claim_filing_liability", "claim_ref": "NOPE", "offset_days": 7, "to": ["a@example.jp"]},
+    ({"deadline": "ppc_final", "offset_days": 7, "to": [], "due": "2005-06-06", "message_id": "<r1@casemgr.test>"}, "ReminderSent.to"),
+    ({"deadline": "insurer_notice", "claim_ref": "C1", "offset_days": 7, "to": ["a@example.jp"], "due": "2005-06-06", "message_id": "<r1@casemgr.test>"}, "ReminderSent.claim_ref"),
+    ({"deadline": "claim_filing_liability", "claim_ref": "NOPE", "offset_days": 7, "to": ["a@example.jp"], "due": "2005-06-06", "message_id": "<r1@casemgr.test>"},
      "ReminderSent.claim_ref"),
-    ({"deadline": "claim_filing_liability", "offset_days": 7, "to": ["a@example.jp"]}, "ReminderSent.claim_ref"),
+    ({"deadline": "claim_filing_liability", "offset_days": 7, "to": ["a@example.jp"], "due": "2005-06-06", "message_id": "<r1@casemgr.test>"}, "ReminderSent.claim_ref"),
 ])
 def test_a_reminder_that_names_no_real_deadline_or_nobody_is_refused(app, seed_log, reminder, field):
     incident = app.import_log(seed_log, OPERATOR).incidents["INC-1"]
@@ -79,7 +79,7 @@ def test_a_reminder_that_names_no_real_deadline_or_nobody_is_refused(app, seed_l
     assert caught.value.field == field
     assert len(app.history(incident)) == 8
     assert app.record(incident, {"type": "ReminderSent", "on": "2006-01-12", "deadline": "claim_filing_liability",
-                                 "claim_ref": "C1", "offset_days": 7, "to": ["a@example.jp"]}, OPERATOR) == "e9"
+                                 "claim_ref": "C1", "offset_days": 7, "to": ["a@example.jp"], "due": "2005-06-06", "message_id": "<r1@casemgr.test>"}, OPERATOR) == "e9"
 
 
 def test_an_import_may_refer_to_an_earlier_event_by_its_stored_style_id(app, seed_log):

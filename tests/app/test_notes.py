@@ -41,7 +41,7 @@ def test_a_note_voided_in_the_same_import_file(app, seed_log):
 def test_reminders_voidings_and_closings_cannot_be_voided(app, seed_log):
     incident = app.import_log(seed_log, OPERATOR).incidents["INC-1"]
     reminder = app.record(incident, {"type": "ReminderSent", "on": "2005-06-02", "deadline": "ppc_final",
-                                     "offset_days": 7, "to": ["risk@example.co.jp"]}, OPERATOR)
+                                     "offset_days": 7, "to": ["risk@example.co.jp"], "due": "2005-06-06", "message_id": "<r1@casemgr.test>"}, OPERATOR)
     with pytest.raises(DomainError, match="cannot be voided"):
         app.record(incident, void(reminder), STAFF)
 

@@ -240,7 +240,7 @@ def test_import_export_import_gives_the_same_statement(tmp_path_factory, policy,
     events = events + [{"type": "EventVoided", "on": "2006-08-01", "event": ref, "reason": "test"} for ref in gone]
     events.append({"type": "NoteAdded", "on": "2006-08-02", "text": "checked", "note": "a note on a note"})
     events.append({"type": "ReminderSent", "at": "2005-06-03T09:00:00+09:00", "deadline": "insurer_notice",
-                   "offset_days": 3, "to": ["staff@example.jp"]})
+                   "offset_days": 3, "to": ["staff@example.jp"], "due": "2005-06-06", "message_id": "<r1@casemgr.test>"})
     log = {"policy": policy, "incidents": [{"reference": "INC-1", "events": events}]}
 
     folder = tmp_path_factory.mktemp("roundtrip")

@@ -12,7 +12,7 @@ import uuid
 
 import pytest
 
-from events.errors import DomainError, NotPermitted
+from events.errors import AlreadySent, DomainError, NotPermitted
 from events.incident import Incident
 from events.values import JST, validate_event
 from tests.conftest import INSURED, OPERATOR, OTHER_INSURED, STAFF
@@ -282,14 +282,16 @@ def test_a_closed_incident_accepts_only_reopening_notes_and_payments():
     record(incident, LETTERS)
 
 
-def test_a_reminder_is_recorded_once_per_deadline_and_offset():
+def test_a_reminder_is_recorded_once_per_deadline_due_date_and_offset():
     incident = opened()
     system = type(INSURED)("system", "worker")
     reminder = {"type": "ReminderSent", "on": "2005-06-01", "deadline": "insurer_notice", "offset_days": 3,
-                "to": ["staff@example.jp"]}
+                "to": ["staff@example.jp"], "due": "2005-06-06", "message_id": "<r1@casemgr.test>"}
     record(incident, reminder, system)
-    assert refused_by(incident, {**reminder, "on": "2005-06-02"}, system).field == "ReminderSent"
+    repeat = refused_by(incident, {**reminder, "on": "2005-06-02"}, system, AlreadySent)
+    assert repeat.field == "ReminderSent" and "already sent" in repeat.message
     record(incident, {**reminder, "offset_days": 1}, system)
+    record(incident, {**reminder, "due": "2005-06-07"}, system)  # a moved deadline is a new deadline
 
 
 # -- who may record what ---------------------------------------------------------------
@@ -309,7 +311,7 @@ def test_staff_cannot_record_that_individuals_were_notified():
 
 
 def test_the_insured_cannot_record_what_only_the_system_records():
-    reminder = {"type": "ReminderSent", "on": "2005-06-01", "deadline": "insurer_notice", "offset_days": 3, "to": ["a@b.jp"]}
+    reminder = {"type": "ReminderSent", "on": "2005-06-01", "deadline": "insurer_notice", "offset_days": 3, "to": ["a@b.jp"], "due": "2005-06-06", "message_id": "<r1@casemgr.test>"}
     refused_by(opened(), reminder, INSURED, NotPermitted)
 
 

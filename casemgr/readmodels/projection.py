@@ -1,0 +1,296 @@
+"""The read model's projection: one piece of code turns each event, with its tracking
+record, into view rows.
+
+``ReadModelProjection.process_event(event, tracking)`` is the library's projection
+protocol. It is driven two ways:
+
+* **pulled** by ``ReadModel.catch_up()`` from the notification log (SQLite cannot push;
+  it works on PostgreSQL too), many events to one transaction for speed;
+* **pushed** by the library's ``ProjectionRunner`` subscription on PostgreSQL
+  (``ReadModel.follow()``), one event to one transaction.
+
+Either way the rows and the position are committed together and the tracking table
+refuses a position twice, so each event is applied exactly once.
+
+Each event is applied to an in-memory copy of its incident (the domain's own ``mutate``;
+a copy not in memory is loaded from the store), and every incident a batch touched gets
+its rows recomputed by the same deadline rule the statement uses, so the view cannot
+disagree with the domain.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from eventsourcing.persistence import InfrastructureFactory, IntegrityError, Tracking
+from eventsourcing.projection import BaseProjectionRunner, Projection
+from eventsourcing.utils import get_topic
+
+from casemgr.application import CaseManager, replay
+from casemgr.readmodels.view import LIVE, SHADOW, PostgresReadModel, ReadModelTables, SQLiteReadModel
+from casemgr.rules.deadlines import READS, Deadline
+from casemgr.rules.deadlines import deadlines as deadline_rule
+from casemgr.rules.facts import Facts
+from events.incident import Incident, parse_reminder_key
+from events.policy import Policy, PolicyTerms, terms_from_data
+
+Progress = Callable[[int, int], None]
+NAME = "casemgr_view"
+REBUILD_NAME = "casemgr.rebuild"
+
+# What the view reads: what the deadline rule reads, voidings, closing and reopening,
+# reminders, corrected discoveries, and policies (their terms).
+TOPICS = tuple(
+    [get_topic(getattr(Incident, name))
+     for name in sorted(READS | {"IncidentClosed", "IncidentReopened", "ReminderSent", "DiscoveryCorrected"})]
+    + [get_topic(Policy.Issued)]
+)
+
+
+def lane(d: Deadline, reminded_overdue: bool) -> int:
+    """The row's lane (see casemgr.readmodels.view): what its status on any day can be."""
+    if not d.applicable or d.met_on is not None:
+        return 0
+    if d.kind == "window":
+        return 2
+    return 3 if reminded_overdue else 1
+
+
+class ReadModelProjection(Projection[ReadModelTables]):
+    """Events in, view rows out."""
+
+    name = NAME
+    topics = TOPICS
+
+    def __init__(self, view: ReadModelTables, app: CaseManager, prefix: str = LIVE, cache_size: int = 10_000):
+        super().__init__(view)
+        self.app = app
+        self.prefix = prefix
+        self.cache_size = cache_size
+        self.incidents: dict[uuid.UUID, Incident] = {}  # in recency order
+        self.terms: dict[uuid.UUID, PolicyTerms] = {}
+        self.touched: dict[uuid.UUID, Incident] = {}
+        self.policies: dict[uuid.UUID, PolicyTerms] = {}
+        self.batching = False
+
+    def process_event(self, domain_event: Any, tracking: Tracking) -> None:  # type: ignore[override]
+        self.apply(domain_event)
+        if not self.batching:
+            self.flush(tracking)
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Within it, ``process_event`` only applies; the caller flushes once."""
+        self.batching = True
+        try:
+            yield
+        finally:
+            self.batching = False
+
+    def apply(self, event: Any) -> None:
+        """Apply one event to the view's copy of its incident (the domain's own apply).
+
+        The copy holds only the events the view selects, so versions have gaps; a copy
+        not in memory is loaded whole from the store."""
+        if isinstance(event, Policy.Issued):
+            terms = terms_from_data(event.terms)
+            self.terms[event.originator_id] = self.policies[event.originator_id] = terms
+            return
+        version = event.originator_version
+        if version == 1:
+            aggregate = event.mutate(None)
+        else:
+            aggregate = self.touched.get(event.originator_id) or self.incidents.pop(event.originator_id, None)
+            if aggregate is None:
+                aggregate = self.app.repository.get(event.originator_id, version=version - 1, projector_func=replay)
+            event.apply(aggregate)
+            aggregate.version = version
+        self.touched[aggregate.id] = aggregate
+
+    def flush(self, tracking: Tracking) -> None:
+        """Write the rows of what was applied since the last flush, with the position."""
+        policies = [(str(pid), t.number, t.programme, t.business) for pid, t in self.policies.items()]
+        incidents, deadlines = [], []
+        for aggregate in self.touched.values():
+            incident_row, rows = self._rows(aggregate)
+            incidents.append(incident_row)
+            deadlines.extend(rows)
+        try:
+            self.view.write(policies, incidents, deadlines, tracking, self.prefix)
+        except Exception:
+            self.forget()
+            raise
+        for aggregate in self.touched.values():
+            self.incidents.pop(aggregate.id, None)
+            if len(self.incidents) >= self.cache_size:
+                del self.incidents[next(iter(self.incidents))]  # the least recently used
+            self.incidents[aggregate.id] = aggregate
+        self.touched.clear()
+        self.policies.clear()
+
+    def forget(self) -> None:
+        """Drop every in-memory copy (after a failed write, or another writer's)."""
+        self.incidents.clear()
+        self.touched.clear()
+        self.policies.clear()
+
+    def _terms(self, policy_id: uuid.UUID) -> PolicyTerms:
+        if policy_id not in self.terms:
+            self.terms[policy_id] = self.app.policy_terms(policy_id)
+        return self.terms[policy_id]
+
+    def _rows(self, aggregate: Incident) -> tuple[tuple, list[tuple]]:
+        terms = self._terms(aggregate.policy_id)
+        facts = Facts(aggregate.facts())
+        key, closed = str(aggregate.id), int(aggregate.closed)
+        incident = (
+            key, str(aggregate.policy_id), terms.number, aggregate.reference, terms.programme, terms.business,
+            facts.discovered_on.isoformat(), facts.accident_date.isoformat(), facts.affected_count, closed,
+            aggregate.version,
+        )
+        sent: dict[tuple[str, str, str], int] = {}  # (deadline, claim_ref, due) -> smallest offset sent
+        for reminder in aggregate.reminders:
+            deadline, claim, due, offset = parse_reminder_key(reminder)
+            sent[(deadline, claim, due)] = min(offset, sent.get((deadline, claim, due), offset))
+        rows = []
+        for d in deadline_rule(terms, facts):
+            due = d.due.isoformat()
+            reminded = sent.get((d.name, d.claim_ref or "", due))
+            rows.append((
+                key, d.name, d.claim_ref or "", due, d.met_on.isoformat() if d.met_on else None,
+                int(d.applicable), d.kind, d.rule, terms.programme, terms.business, closed,
+                lane(d, reminded == -1), reminded,
+            ))
+        return incident, rows
+
+
+class _RunnerApp(CaseManager):
+    """The application a ProjectionRunner constructs to subscribe to (from the same settings)."""
+
+    name = CaseManager.name  # the same notification log, the same tracking name
+
+
+class ReadModel:
+    """The read model of one application, in the same database: catch-up, rebuild, follow."""
+
+    def __init__(self, app: CaseManager, cache_size: int = 10_000):
+        self.app = app
+        env = dict(app.env)
+        env.pop("CIPHER_TOPIC", None)  # the view holds no event state to encrypt
+        env.pop("CIPHER_KEY", None)
+        self.factory = InfrastructureFactory.construct(type(app.env)(NAME, env))
+        postgres = "postgres" in type(self.factory).__module__
+        self.view: ReadModelTables = self.factory.tracking_recorder(PostgresReadModel if postgres else SQLiteReadModel)
+        self.postgres = postgres
+        self.projection = ReadModelProjection(self.view, app, cache_size=cache_size)
+        self._lock = threading.Lock()
+
+    def close(self) -> None:
+        self.factory.close()
+
+    @property
+    def position(self) -> int:
+        return self.view.max_tracking_id(self.app.name) or 0
+
+    @property
+    def lag(self) -> int:
+        """Events recorded that the view has not yet reached."""
+        return max(0, (self.app.recorder.max_notification_id() or 0) - self.position)
+
+    def catch_up(self, batch_size: int = 5000, progress: Progress | None = None) -> int:
+        """Apply every event recorded since the view's position; how many were read.
+
+        Only the event types the view reads are selected (database-side topic filter);
+        the position still advances over the others."""
+        with self._lock:
+            return self._pull(self.projection, self.app.name, batch_size, progress)
+
+    def rebuild(self, batch_size: int = 5000, progress: Progress | None = None) -> int:
+        """Project the whole log into shadow tables, then swap them in, atomically:
+        if it fails, the view stays as it was."""
+        with self._lock:
+            self.view.start_shadow(REBUILD_NAME)
+            shadow = ReadModelProjection(self.view, self.app, prefix=SHADOW)
+            shadow.app_name = REBUILD_NAME  # type: ignore[attr-defined]
+            count = self._pull(shadow, self.app.name, batch_size, progress, tracking_name=REBUILD_NAME)
+            self.view.swap(REBUILD_NAME, self.app.name)
+            self.projection.forget()
+        self.catch_up(batch_size)  # what was recorded during the swap
+        return count
+
+    @contextmanager
+    def follow(self, poll_seconds: float = 0.2) -> Iterator[None]:
+        """Keep the view current while the block runs: the library's subscription runner
+        on PostgreSQL, a polling pull loop on SQLite (which cannot push)."""
+        if self.postgres:
+            self.catch_up()
+            runner = BaseProjectionRunner(
+                projection=self.projection, application_class=_RunnerApp, tracking_recorder=self.view,
+                topics=TOPICS, env=dict(self.app.env),
+            )
+            with runner:
+                yield
+            return
+        stop = threading.Event()
+
+        def loop() -> None:
+            while not stop.wait(poll_seconds):
+                try:
+                    self.catch_up()
+                except Exception:  # noqa: BLE001 — a failing pass is retried on the next poll
+                    pass
+
+        thread = threading.Thread(target=loop, name="casemgr-view-follower", daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            thread.join()
+
+    def _pull(self, projection: ReadModelProjection, app_name: str, batch_size: int,
+              progress: Progress | None, tracking_name: str | None = None) -> int:
+        tracking_name = tracking_name or app_name
+        recorder, mapper = self.app.recorder, self.app.mapper
+        read = 0
+        stop = recorder.max_notification_id() or 0
+        start = (self.view.max_tracking_id(tracking_name) or 0) + 1
+        while start <= stop:
+            notifications = recorder.select_notifications(start=start, limit=batch_size, stop=stop, topics=TOPICS)
+            reached = notifications[-1].id if len(notifications) == batch_size else stop
+            try:
+                with projection.batch():
+                    for notification in notifications:
+                        projection.process_event(mapper.to_domain_event(notification),
+                                                 Tracking(tracking_name, notification.id))
+                projection.flush(Tracking(tracking_name, reached))
+            except IntegrityError:
+                # Another process wrote this stretch first: continue from where it got.
+                projection.forget()
+                start = (self.view.max_tracking_id(tracking_name) or 0) + 1
+                continue
+            read += reached - start + 1
+            start = reached + 1
+            if progress:
+                progress(reached, stop)
+        return read
+
+    def deadlines(self, today: dt.date, incident: uuid.UUID | None = None) -> list[Any]:
+        """Every deadline row (of one incident), by due date: for tests and small stores;
+        the dashboard pages through ``casemgr.readmodels.queries.Queries.deadlines``."""
+        from casemgr.readmodels.queries import Queries
+
+        return Queries(self.view).all_deadlines(today, incident)
+
+    def wait_for(self, position: int, timeout: float = 10.0) -> None:
+        """Block until the view has reached ``position`` (for a follower started elsewhere)."""
+        self.view.wait(self.app.name, position, timeout=timeout)
+
+
+def as_date(value: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(value) if value else None

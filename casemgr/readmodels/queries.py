@@ -1,0 +1,394 @@
+"""Questions asked of the read model, answered in SQL over its indexes.
+
+Every list is filtered in SQL and paged with a keyset (an opaque cursor), never with
+OFFSET. The deadline dashboard sorts overdue first, then by due date: each status maps to
+index ranges on ``(scope, closed, lane, due, …)`` (see casemgr.readmodels.view), each range
+is read in key order with a LIMIT, and the ranges are merged — so a page costs the same on
+page 1 and page 1,000, and the same for a hundred incidents or a million.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import heapq
+import json
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from casemgr.readmodels.view import ReadModelTables
+from casemgr.rules.deadlines import DUE_SOON_DAYS, STATUSES, status
+from events.errors import DomainError
+
+MAX_PER_PAGE = 500
+ACTIONABLE = ("overdue", "due_soon", "open")
+KEY = "d.due, d.incident_id, d.deadline, d.claim_ref"
+
+
+@dataclass(frozen=True)
+class DeadlineRow:
+    incident: uuid.UUID
+    policy_number: str
+    reference: str
+    programme: str
+    business: str
+    deadline: str
+    claim_ref: str | None
+    due: dt.date
+    met_on: dt.date | None
+    status: str
+    rule: str
+    closed: bool
+    reminded: int | None  # the smallest reminder offset sent for this due date (-1: overdue)
+
+
+@dataclass(frozen=True)
+class IncidentRow:
+    incident: uuid.UUID
+    policy_id: uuid.UUID
+    policy_number: str
+    reference: str
+    programme: str
+    business: str
+    discovered_on: dt.date
+    accident_date: dt.date
+    affected_count: int
+    closed: bool
+    version: int
+    statuses: dict[str, int]  # deadline status -> how many of this incident's deadlines have it
+
+
+@dataclass(frozen=True)
+class Page:
+    rows: tuple[Any, ...]
+    next: str | None  # the cursor of the next page, None on the last
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What an actor may see, already intersected with what it asked for.
+    ``None`` means no restriction; an empty tuple means nothing."""
+
+    programmes: tuple[str, ...] | None = None
+    businesses: tuple[str, ...] | None = None
+
+    @property
+    def empty(self) -> bool:
+        return self.programmes == () or self.businesses == ()
+
+
+@dataclass(frozen=True)
+class DeadlineFilter:
+    statuses: tuple[str, ...] = STATUSES
+    deadline: str | None = None
+    incident: uuid.UUID | None = None
+    closed: bool | None = None
+    due_from: dt.date | None = None
+    due_to: dt.date | None = None
+
+    def __post_init__(self) -> None:
+        unknown = set(self.statuses) - set(STATUSES)
+        if unknown or not self.statuses:
+            raise DomainError(f"unknown status {sorted(unknown)[0]!r}; one of {', '.join(STATUSES)}"
+                              if unknown else "name at least one status", "status")
+
+
+@dataclass(frozen=True)
+class _Range:
+    """One index range: a lane, a due-date interval and an extra predicate; group 0 sorts first."""
+
+    group: int
+    lane: int
+    low: str | None = None  # due >= low
+    high: str | None = None  # due <= high
+    where: str = ""
+    params: tuple = field(default=())
+
+
+def _ranges(statuses: Iterable[str], today: dt.date) -> list[_Range]:
+    """The index ranges whose rows have these statuses on ``today``."""
+    t, soon = today.isoformat(), (today + dt.timedelta(days=DUE_SOON_DAYS)).isoformat()
+    before = (today - dt.timedelta(days=1)).isoformat()
+    after_soon = (today + dt.timedelta(days=DUE_SOON_DAYS + 1)).isoformat()
+    pieces: dict[str, list[_Range]] = {
+        "overdue": [_Range(0, 1, high=before), _Range(0, 3, high=before)],
+        "due_soon": [_Range(1, 1, t, soon, "kind = 'deadline'"), _Range(1, 3, t, soon, "kind = 'deadline'"),
+                     _Range(1, 2, t, soon)],
+        "open": [_Range(1, 1, t, None, "(kind = 'promptly' OR due > %s)", (soon,)),
+                 _Range(1, 3, t, None, "(kind = 'promptly' OR due > %s)", (soon,)), _Range(1, 2, after_soon)],
+        "met": [_Range(1, 0, where="applicable = 1 AND met_on IS NOT NULL AND met_on <= due")],
+        "met_late": [_Range(1, 0, where="applicable = 1 AND met_on IS NOT NULL AND met_on > due")],
+        "not_applicable": [_Range(1, 0, where="applicable = 0"), _Range(1, 2, high=before)],
+    }
+    wanted = [r for s in STATUSES if s in statuses for r in pieces[s]]
+    merged: dict[tuple[int, int], list[_Range]] = {}
+    for r in wanted:
+        merged.setdefault((r.group, r.lane), []).append(r)
+    out = []
+    for (group, lane_), parts in merged.items():
+        if len(parts) == 1:
+            out.append(parts[0])
+            continue
+        low = None if any(p.low is None for p in parts) else min(p.low for p in parts)  # type: ignore[type-var]
+        high = None if any(p.high is None for p in parts) else max(p.high for p in parts)  # type: ignore[type-var]
+        ors, params = [], []
+        for p in parts:
+            conds = [c for c in (p.where, "due >= %s" if p.low else "", "due <= %s" if p.high else "") if c]
+            ors.append("(" + " AND ".join(conds or ["1 = 1"]) + ")")
+            params += [*p.params, *([p.low] if p.low else []), *([p.high] if p.high else [])]
+        out.append(_Range(group, lane_, low, high, "(" + " OR ".join(ors) + ")", tuple(params)))
+    return out
+
+
+def encode_cursor(values: Sequence[Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(list(values)).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None, shape: Sequence[type]) -> list[Any] | None:
+    if cursor is None:
+        return None
+    try:
+        values = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        if not isinstance(values, list) or len(values) != len(shape) or not all(
+                isinstance(v, t) and not isinstance(v, bool) for v, t in zip(values, shape)):
+            raise ValueError
+        return values
+    except (ValueError, UnicodeDecodeError):
+        raise DomainError("is not a cursor this list gave out", "cursor") from None
+
+
+def _per_page(per_page: int) -> int:
+    if not 1 <= per_page <= MAX_PER_PAGE:
+        raise DomainError(f"must be 1 to {MAX_PER_PAGE}", "per_page")
+    return per_page
+
+
+class Queries:
+    """Read-only questions; safe from several threads (each call takes its own connection)."""
+
+    def __init__(self, view: ReadModelTables):
+        self.view = view
+        self.d = view.table("deadlines")
+        self.i = view.table("incidents")
+        self.p = view.table("policies")
+
+    # -- the deadline dashboard ----------------------------------------------------------
+
+    def deadlines(self, today: dt.date, scope: Scope, flt: DeadlineFilter = DeadlineFilter(),
+                  per_page: int = 50, cursor: str | None = None) -> Page:
+        """Deadline rows, overdue first, then by due date (then incident, deadline, claim)."""
+        per_page = _per_page(per_page)
+        after = decode_cursor(cursor, (int, str, str, str, str))
+        if scope.empty:
+            return Page((), None)
+        streams = []
+        for r in _ranges(flt.statuses, today):
+            if after is not None and r.group < after[0]:
+                continue
+            key_after = after[1:] if after is not None and r.group == after[0] else None
+            for where, params in self._scoped(scope, flt):
+                streams.append(self._range(r, where, params, key_after, per_page + 1))
+        merged = heapq.merge(*streams, key=lambda pair: pair[0])
+        picked = [pair for _, pair in zip(range(per_page + 1), merged)]
+        rows = tuple(self._deadline_row(row, today) for _, row in picked[:per_page])
+        nxt = encode_cursor(picked[per_page - 1][0]) if len(picked) > per_page else None
+        return Page(rows, nxt)
+
+    def deadline_counts(self, today: dt.date, scope: Scope, flt: DeadlineFilter = DeadlineFilter(),
+                        statuses: Sequence[str] = ACTIONABLE) -> dict[str, int]:
+        """How many deadlines have each status on ``today`` under the same filters."""
+        counts = dict.fromkeys(statuses, 0)
+        if scope.empty:
+            return counts
+        for s in statuses:
+            for r in _ranges((s,), today):
+                for where, params in self._scoped(scope, flt):
+                    sql, args = self._range_sql(r, where, params, None, "COUNT(*) AS n")
+                    counts[s] += self.view.fetch(sql, args)[0]["n"]
+        return counts
+
+    def incident_deadlines(self, incident: uuid.UUID, today: dt.date) -> list[DeadlineRow]:
+        return self.all_deadlines(today, incident)
+
+    def all_deadlines(self, today: dt.date, incident: uuid.UUID | None = None) -> list[DeadlineRow]:
+        where, params = ("WHERE d.incident_id = %s", (str(incident),)) if incident else ("", ())
+        rows = self.view.fetch(f"{self._select()} {where} ORDER BY {KEY}", params)
+        return [self._deadline_row(r, today) for r in rows]
+
+    def _scoped(self, scope: Scope, flt: DeadlineFilter) -> list[tuple[str, tuple]]:
+        """One (where, params) per index range of the scope × closed filter."""
+        base, params = [], []
+        if flt.deadline:
+            base.append("d.deadline = %s"); params.append(flt.deadline)
+        if flt.incident:
+            base.append("d.incident_id = %s"); params.append(str(flt.incident))
+        if flt.due_from:
+            base.append("d.due >= %s"); params.append(flt.due_from.isoformat())
+        if flt.due_to:
+            base.append("d.due <= %s"); params.append(flt.due_to.isoformat())
+        if scope.businesses is not None and scope.programmes is not None:
+            marks = ", ".join(["%s"] * len(scope.programmes))
+            base.append(f"d.programme IN ({marks})"); params += scope.programmes
+        if scope.businesses is not None:
+            column, values = "business", scope.businesses
+        elif scope.programmes is not None:
+            column, values = "programme", scope.programmes
+        else:
+            column, values = None, (None,)
+        closed = (0, 1) if flt.closed is None else (int(flt.closed),)
+        out = []
+        for value in values:
+            for c in closed:
+                conds = ([f"d.{column} = %s"] if column else []) + ["d.closed = %s"] + base
+                out.append((" AND ".join(conds), tuple([value] if column else []) + (c,) + tuple(params)))
+        return out
+
+    def _range_sql(self, r: _Range, where: str, params: tuple, after: Sequence[str] | None,
+                   select: str | None = None) -> tuple[str, tuple]:
+        conds, args = [where, "d.lane = %s"], [*params, r.lane]
+        if r.low:
+            conds.append("d.due >= %s"); args.append(r.low)
+        if r.high:
+            conds.append("d.due <= %s"); args.append(r.high)
+        if r.where:
+            conds.append(r.where); args += r.params
+        if after is not None:
+            conds.append("(d.due, d.incident_id, d.deadline, d.claim_ref) > (%s, %s, %s, %s)"); args += after
+        head = f"SELECT {select} FROM {self.d} d" if select else self._select()
+        return f"{head} WHERE {' AND '.join(conds)}", tuple(args)
+
+    def _range(self, r: _Range, where: str, params: tuple, after: Sequence[str] | None, limit: int):
+        sql, args = self._range_sql(r, where, params, after)
+        rows = self.view.fetch(f"{sql} ORDER BY {KEY} LIMIT {limit}", args)
+        return [((r.group, row["due"], row["incident_id"], row["deadline"], row["claim_ref"]), row) for row in rows]
+
+    def _select(self) -> str:
+        return (f"SELECT d.incident_id, i.policy_number, i.reference, d.programme, d.business, d.deadline,"
+                f" d.claim_ref, d.due, d.met_on, d.applicable, d.kind, d.rule, d.closed, d.reminded"
+                f" FROM {self.d} d JOIN {self.i} i ON i.incident_id = d.incident_id")
+
+    @staticmethod
+    def _deadline_row(r: Any, today: dt.date) -> DeadlineRow:
+        due = dt.date.fromisoformat(r["due"])
+        met_on = dt.date.fromisoformat(r["met_on"]) if r["met_on"] else None
+        return DeadlineRow(
+            incident=uuid.UUID(r["incident_id"]), policy_number=r["policy_number"], reference=r["reference"],
+            programme=r["programme"], business=r["business"], deadline=r["deadline"],
+            claim_ref=r["claim_ref"] or None, due=due, met_on=met_on,
+            status=status(due, met_on, bool(r["applicable"]), r["kind"], today), rule=r["rule"],
+            closed=bool(r["closed"]), reminded=r["reminded"],
+        )
+
+    # -- incidents -------------------------------------------------------------------------
+
+    def incidents(self, today: dt.date, scope: Scope, closed: bool | None = None, policy: uuid.UUID | None = None,
+                  per_page: int = 50, cursor: str | None = None) -> Page:
+        """Incidents, newest discovery first, each with its deadlines counted by status."""
+        per_page = _per_page(per_page)
+        after = decode_cursor(cursor, (str, str))
+        if scope.empty:
+            return Page((), None)
+        streams = []
+        for where, params in self._incident_scoped(scope, closed, policy):
+            conds, args = [where], list(params)
+            if after is not None:
+                conds.append("(discovered_on, incident_id) < (%s, %s)"); args += after
+            rows = self.view.fetch(
+                f"SELECT * FROM {self.i} WHERE {' AND '.join(conds)}"
+                f" ORDER BY discovered_on DESC, incident_id DESC LIMIT {per_page + 1}", args)
+            streams.append([((r["discovered_on"], r["incident_id"]), r) for r in rows])
+        merged = heapq.merge(*streams, key=lambda pair: pair[0], reverse=True)
+        picked = [pair for _, pair in zip(range(per_page + 1), merged)]
+        chosen = [row for _, row in picked[:per_page]]
+        counts = self._status_counts([r["incident_id"] for r in chosen], today)
+        rows = tuple(IncidentRow(
+            incident=uuid.UUID(r["incident_id"]), policy_id=uuid.UUID(r["policy_id"]),
+            policy_number=r["policy_number"], reference=r["reference"], programme=r["programme"],
+            business=r["business"], discovered_on=dt.date.fromisoformat(r["discovered_on"]),
+            accident_date=dt.date.fromisoformat(r["accident_date"]), affected_count=r["affected_count"],
+            closed=bool(r["closed"]), version=r["version"], statuses=counts.get(r["incident_id"], {}),
+        ) for r in chosen)
+        nxt = encode_cursor(picked[per_page - 1][0]) if len(picked) > per_page else None
+        return Page(rows, nxt)
+
+    def incident_counts(self, scope: Scope, policy: uuid.UUID | None = None) -> dict[str, int]:
+        """How many incidents are open and closed."""
+        counts = {"open": 0, "closed": 0}
+        if scope.empty:
+            return counts
+        for flag, name in ((False, "open"), (True, "closed")):
+            for where, params in self._incident_scoped(scope, flag, policy):
+                counts[name] += self.view.fetch(f"SELECT COUNT(*) AS n FROM {self.i} WHERE {where}", params)[0]["n"]
+        return counts
+
+    def incident_scope(self, incident: uuid.UUID) -> tuple[str, str] | None:
+        """The incident's (programme, business), or None when the view does not hold it."""
+        rows = self.view.fetch(f"SELECT programme, business FROM {self.i} WHERE incident_id = %s", (str(incident),))
+        return (rows[0]["programme"], rows[0]["business"]) if rows else None
+
+    def policy_scope(self, policy: uuid.UUID) -> tuple[str, str] | None:
+        rows = self.view.fetch(f"SELECT programme, business FROM {self.p} WHERE policy_id = %s", (str(policy),))
+        return (rows[0]["programme"], rows[0]["business"]) if rows else None
+
+    def _incident_scoped(self, scope: Scope, closed: bool | None, policy: uuid.UUID | None) -> list[tuple[str, tuple]]:
+        extra, extra_params = [], []
+        if policy is not None:
+            extra.append("policy_id = %s"); extra_params.append(str(policy))
+        if scope.businesses is not None and scope.programmes is not None:
+            extra.append(f"programme IN ({', '.join(['%s'] * len(scope.programmes))})")
+            extra_params += scope.programmes
+        if scope.businesses is not None:
+            column, values = "business", scope.businesses
+        elif scope.programmes is not None:
+            column, values = "programme", scope.programmes
+        else:
+            column, values = None, (None,)
+        out = []
+        for value in values:
+            for c in ((0, 1) if closed is None else (int(closed),)):
+                conds = ([f"{column} = %s"] if column else []) + ["closed = %s"] + extra
+                out.append((" AND ".join(conds), tuple([value] if column else []) + (c,) + tuple(extra_params)))
+        return out
+
+    def _status_counts(self, incidents: list[str], today: dt.date) -> dict[str, dict[str, int]]:
+        if not incidents:
+            return {}
+        rows = self.view.fetch(
+            f"SELECT incident_id, due, met_on, applicable, kind FROM {self.d}"
+            f" WHERE incident_id IN ({', '.join(['%s'] * len(incidents))})", incidents)
+        out: dict[str, dict[str, int]] = {}
+        for r in rows:
+            s = status(dt.date.fromisoformat(r["due"]), dt.date.fromisoformat(r["met_on"]) if r["met_on"] else None,
+                       bool(r["applicable"]), r["kind"], today)
+            out.setdefault(r["incident_id"], {}).setdefault(s, 0)
+            out[r["incident_id"]][s] += 1
+        return out
+
+    # -- reminders (DOMAIN §4.2) -------------------------------------------------------------
+
+    def reminder_candidates(self, day: dt.date, offsets: Sequence[int]) -> list[tuple[DeadlineRow, int]]:
+        """What a sweep on ``day`` sends: (row, offset) pairs, offset -1 for overdue.
+
+        Countdown: the open deadline rows (lanes 1, 2; open incidents; not the claims-made
+        cut-off) with ``day <= due <= day + max(offsets)``; the smallest offset o with
+        ``due - o <= day`` is sent unless one ≤ o was sent for the same due date.
+        Overdue: lane 1 (pending, overdue reminder not yet sent) with ``due < day``."""
+        if not offsets:
+            return []
+        horizon = (day + dt.timedelta(days=max(offsets))).isoformat()
+        countdown = self.view.fetch(
+            f"{self._select()} WHERE d.closed = 0 AND d.lane IN (1, 2) AND d.due >= %s AND d.due <= %s"
+            f" AND d.deadline <> 'claims_made_cutoff' ORDER BY {KEY}", (day.isoformat(), horizon))
+        overdue = self.view.fetch(
+            f"{self._select()} WHERE d.closed = 0 AND d.lane = 1 AND d.due < %s ORDER BY {KEY}", (day.isoformat(),))
+        out = []
+        for r in countdown:
+            row = self._deadline_row(r, day)
+            left = (row.due - day).days
+            chosen = min((o for o in offsets if o >= left), default=None)
+            if chosen is not None and (row.reminded is None or row.reminded > chosen):
+                out.append((row, chosen))
+        out += [(self._deadline_row(r, day), -1) for r in overdue]
+        return out

@@ -1,0 +1,314 @@
+"""The one public surface of casemgr: what the CLI, the web app and the workers call.
+
+Every command and query takes the acting user (an ``Actor``) and primitives, and gives
+back frozen data — never an aggregate, a repository or a recorder. Every one checks
+access (DOMAIN §9): an insured user sees its own business's policies and incidents,
+staff their programmes', admins, the system and the console operator all. Anything else
+is ``NotFound``, worded exactly as for an id that does not exist. The check reads the
+incident's (or policy's) programme and business from the read model — no per-user table.
+
+A write commits to the event store first; catching the read model up is a separate step
+after it, whose failure is reported beside the stored result (``view_error``) and never
+undoes or blocks the write.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from casemgr.accounts import Accounts
+from casemgr.application import CaseManager, HistoryRow, Imported, IncidentStatement, IncidentView
+from casemgr.clock import Clock, today
+from casemgr.errors import DomainError, NotFound, NotPermitted
+from casemgr.readmodels.projection import Progress, ReadModel
+from casemgr.readmodels.queries import DeadlineFilter, DeadlineRow, Page, Queries, Scope
+from casemgr.rules.coverage import Used, statement
+from casemgr.rules.facts import Facts
+from casemgr.settings import Settings
+from events.incident import incident_id
+from events.policy import PolicyTerms, policy_id
+from events.values import Actor
+
+SEES_ALL = ("admin", "system", "operator")
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """What a write stored, and whether the read model caught up after it."""
+
+    id: str
+    view_error: str | None = None
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    policy: uuid.UUID
+    incidents: dict[str, uuid.UUID]
+    view_error: str | None = None
+
+
+@dataclass(frozen=True)
+class DueReminder:
+    """One reminder a sweep would send (DOMAIN §4.2), with whom to."""
+
+    incident: uuid.UUID
+    policy_number: str
+    reference: str
+    programme: str
+    business: str
+    deadline: str
+    claim_ref: str | None
+    due: dt.date
+    offset_days: int
+    status: str
+    rule: str
+    to: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PolicyUsage:
+    terms: PolicyTerms
+    liability_used_yen: int
+    expenses_used_yen: int
+    incidents: int
+
+
+def scope_of(actor: Actor, programmes: tuple[str, ...] | None = None,
+             businesses: tuple[str, ...] | None = None) -> Scope:
+    """What ``actor`` may see, narrowed by what it asked for."""
+    if actor.role == "insured":
+        own = (actor.business,) if actor.business else ()
+        businesses = own if businesses is None else tuple(b for b in businesses if b in own)
+    elif actor.role == "staff":
+        own = tuple(sorted(actor.programmes))
+        programmes = own if programmes is None else tuple(p for p in programmes if p in own)
+    elif actor.role not in SEES_ALL:
+        return Scope((), ())
+    return Scope(programmes, businesses)
+
+
+def may_see(actor: Actor, programme: str, business: str) -> bool:
+    if actor.role in SEES_ALL:
+        return True
+    if actor.role == "insured":
+        return actor.business is not None and business == actor.business
+    if actor.role == "staff":
+        return programme in actor.programmes
+    return False
+
+
+class CaseService:
+    """Commands and queries for one process, over its application and read model."""
+
+    def __init__(self, app: CaseManager, readmodel: ReadModel, settings: Settings, accounts: Accounts):
+        self._app = app
+        self._view = readmodel
+        self._queries = Queries(readmodel.view)
+        self.settings = settings
+        self._accounts = accounts
+
+    @property
+    def clock(self) -> Clock:
+        return self._app.clock
+
+    def today(self) -> dt.date:
+        return today(self._app.clock)
+
+    # -- naming things ---------------------------------------------------------------------
+
+    def find_incident(self, actor: Actor, ref: str) -> uuid.UUID:
+        """The incident ``ref`` names (id or POLICY-NUMBER/REFERENCE), if ``actor`` may see it."""
+        incident = self._parse_incident(ref)
+        scope = self._queries.incident_scope(incident)
+        if scope is None and self.catch_up_quietly() is None:
+            scope = self._queries.incident_scope(incident)
+        if scope is None or not may_see(actor, *scope):
+            raise NotFound(f"no incident {_shown(ref)}", "incident")
+        return incident
+
+    def find_policy(self, actor: Actor, ref: str) -> uuid.UUID:
+        """The policy ``ref`` names (id or number), if ``actor`` may see it."""
+        if not isinstance(ref, str) or not ref or len(ref) > 400 or not ref.isprintable() or _unencodable(ref):
+            raise NotFound(f"no policy {_shown(ref)}", "policy")
+        try:
+            policy = uuid.UUID(ref)
+        except ValueError:
+            policy = policy_id(ref)
+        scope = self._queries.policy_scope(policy)
+        if scope is None and self.catch_up_quietly() is None:
+            scope = self._queries.policy_scope(policy)
+        if scope is None or not may_see(actor, *scope):
+            raise NotFound(f"no policy {_shown(ref)}", "policy")
+        return policy
+
+    @staticmethod
+    def _parse_incident(ref: str) -> uuid.UUID:
+        if not isinstance(ref, str) or not ref or len(ref) > 400 or not ref.isprintable() or _unencodable(ref):
+            raise NotFound(f"no incident {_shown(ref)}", "incident")
+        try:
+            return uuid.UUID(ref)
+        except ValueError:
+            pass
+        number, sep, reference = ref.rpartition("/")
+        if not sep or not number or not reference:
+            raise NotFound(f"{_shown(ref)} is neither an incident id nor POLICY-NUMBER/REFERENCE", "incident")
+        return incident_id(policy_id(number), reference)
+
+    # -- commands ----------------------------------------------------------------------------
+
+    def import_log(self, actor: Actor, log: Any) -> ImportResult:
+        """Store an incident log (DOMAIN §8): all of it or nothing. Staff import into their
+        own programmes only; an insured user cannot issue a policy, so cannot import."""
+        if actor.role not in ("staff", "operator"):
+            raise NotPermitted("only insurer staff (or the console operator) import incident logs", "role")
+        if actor.role == "staff" and isinstance(log, dict) and isinstance(log.get("policy"), dict):
+            programme = log["policy"].get("programme", "default")
+            if programme not in actor.programmes:
+                raise NotPermitted(f"programme {_shown(programme)} is not one of yours", "policy.programme")
+        result: Imported = self._app.import_log(log, actor)
+        self._ensure_accounts(self._app.policy_terms(result.policy), actor)
+        return ImportResult(result.policy, dict(result.incidents), self.catch_up_quietly())
+
+    def issue_policy(self, actor: Actor, payload: Any) -> Recorded:
+        if actor.role == "staff" and isinstance(payload, dict) and payload.get("programme", "default") \
+                not in actor.programmes:
+            raise NotPermitted(f"programme {_shown(payload.get('programme', 'default'))} is not one of yours",
+                               "programme")
+        policy = self._app.issue_policy(payload, actor)
+        self._ensure_accounts(self._app.policy_terms(policy), actor)
+        return Recorded(str(policy), self.catch_up_quietly())
+
+    def _ensure_accounts(self, terms: PolicyTerms, actor: Actor) -> None:
+        """The policy's programme and business, created on first use (DOMAIN §9)."""
+        self._accounts.ensure_programme(terms.programme, actor)
+        self._accounts.ensure_business(terms.business, terms.insured.get("name", terms.business),
+                                       terms.insured.get("industry", ""), terms.insured.get("annual_revenue_yen", 0),
+                                       actor)
+
+    def open_incident(self, actor: Actor, policy: str, reference: str, event: Any) -> Recorded:
+        target = self.find_policy(actor, policy)
+        incident = self._app.open_incident(target, reference, event, actor)
+        return Recorded(str(incident), self.catch_up_quietly())
+
+    def record(self, actor: Actor, incident: str, event: Any) -> Recorded:
+        """Record one event; its id (``e<n>``)."""
+        new_id = self._app.record(self.find_incident(actor, incident), event, actor)
+        return Recorded(new_id, self.catch_up_quietly())
+
+    # -- queries -------------------------------------------------------------------------------
+
+    def incident(self, actor: Actor, incident: str, version: int | None = None) -> IncidentView:
+        return self._app.incident(self.find_incident(actor, incident), version)
+
+    def statement(self, actor: Actor, incident: str, version: int | None = None) -> IncidentStatement:
+        return self._app.statement(self.find_incident(actor, incident), version)
+
+    def history(self, actor: Actor, incident: str) -> list[HistoryRow]:
+        return self._app.history(self.find_incident(actor, incident))
+
+    def export(self, actor: Actor, incident: str) -> dict[str, Any]:
+        return self._app.export(self.find_incident(actor, incident))
+
+    def incident_deadlines(self, actor: Actor, incident: str, on: dt.date | None = None) -> list[DeadlineRow]:
+        target = self.find_incident(actor, incident)
+        return self._queries.incident_deadlines(target, on or self.today())
+
+    def deadlines(self, actor: Actor, on: dt.date | None = None, flt: DeadlineFilter = DeadlineFilter(),
+                  programmes: tuple[str, ...] | None = None, businesses: tuple[str, ...] | None = None,
+                  per_page: int = 50, cursor: str | None = None) -> Page:
+        """The deadline dashboard: overdue first, then by due date; filtered and paged in SQL."""
+        return self._queries.deadlines(on or self.today(), scope_of(actor, programmes, businesses), flt,
+                                       per_page, cursor)
+
+    def deadline_counts(self, actor: Actor, on: dt.date | None = None, flt: DeadlineFilter = DeadlineFilter(),
+                        programmes: tuple[str, ...] | None = None,
+                        businesses: tuple[str, ...] | None = None) -> dict[str, int]:
+        return self._queries.deadline_counts(on or self.today(), scope_of(actor, programmes, businesses), flt)
+
+    def incidents(self, actor: Actor, on: dt.date | None = None, closed: bool | None = None,
+                  programmes: tuple[str, ...] | None = None, businesses: tuple[str, ...] | None = None,
+                  policy: str | None = None, per_page: int = 50, cursor: str | None = None) -> Page:
+        """Incidents newest first, each with its deadlines counted by status."""
+        target = self.find_policy(actor, policy) if policy else None
+        return self._queries.incidents(on or self.today(), scope_of(actor, programmes, businesses), closed,
+                                       target, per_page, cursor)
+
+    def incident_counts(self, actor: Actor, programmes: tuple[str, ...] | None = None,
+                        businesses: tuple[str, ...] | None = None) -> dict[str, int]:
+        return self._queries.incident_counts(scope_of(actor, programmes, businesses))
+
+    def policy(self, actor: Actor, policy: str) -> PolicyUsage:
+        """A policy's terms and the limits its incidents have used so far (DOMAIN §5: each
+        incident, in discovery order, uses up what the earlier ones were payable)."""
+        target = self.find_policy(actor, policy)
+        terms = self._app.policy_terms(target)
+        aggregates = [self._app._incident(i) for i in self._app.policy_incidents(target).values()]
+        ordered = sorted(((Facts(a.facts()), a) for a in aggregates), key=lambda p: (p[0].discovered_on, p[1].reference))
+        used = Used()
+        for facts, _ in ordered:
+            result = statement(terms, facts, used)
+            used = Used(used.liability_yen + result.liability.payable_yen, used.expenses_yen + result.expenses.payable_yen)
+        return PolicyUsage(terms, used.liability_yen, used.expenses_yen, len(aggregates))
+
+    def reminders_due(self, actor: Actor, on: dt.date | None = None) -> list[DueReminder]:
+        """What a sweep on ``on`` would send now (DOMAIN §4.2), with the recipients; from the
+        read model's index, never by loading incidents."""
+        if actor.role not in SEES_ALL:
+            raise NotPermitted("only the system, admins and the console see every reminder", "role")
+        day = on or self.today()
+        out, cache = [], {}
+        for row, offset in self._queries.reminder_candidates(day, self.settings.reminder_offsets):
+            key = (row.business, row.programme)
+            if key not in cache:
+                cache[key] = tuple(email for email, _ in self._accounts.recipients(*key))
+            out.append(DueReminder(row.incident, row.policy_number, row.reference, row.programme, row.business,
+                                   row.deadline, row.claim_ref, row.due, offset, row.status, row.rule, cache[key]))
+        return out
+
+    # -- the read model ----------------------------------------------------------------------------
+
+    def catch_up(self, progress: Progress | None = None) -> int:
+        return self._view.catch_up(progress=progress)
+
+    def catch_up_quietly(self) -> str | None:
+        """Catch the read model up after a write; what went wrong, or None. Never raises:
+        the write is stored whatever happens here."""
+        try:
+            self._view.catch_up()
+        except Exception as exc:  # noqa: BLE001 — reported to the caller, the write stands
+            return f"{type(exc).__name__}: {_shown(str(exc), 200)}"
+        return None
+
+    def rebuild_read_model(self, progress: Progress | None = None) -> int:
+        return self._view.rebuild(progress=progress)
+
+    def view_lag(self) -> int:
+        return self._view.lag
+
+    def notification_count(self) -> int:
+        return self._app.recorder.max_notification_id() or 0
+
+    @contextmanager
+    def following(self) -> Iterator[None]:
+        """Keep the read model current in the background while the block runs."""
+        with self._view.follow():
+            yield
+
+
+def _unencodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # lone surrogates from undecodable bytes on the command line
+        return True
+    return False
+
+
+def _shown(value: Any, limit: int = 80) -> str:
+    """Input echoed in a message: escaped (one line) and truncated."""
+    text = repr(value) if not isinstance(value, str) else value.encode("unicode_escape", "backslashreplace").decode("ascii")
+    return text if len(text) <= limit else text[: limit - 1] + "…"
