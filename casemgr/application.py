@@ -106,23 +106,30 @@ class CaseManager(Application):
     # -- commands ---------------------------------------------------------------
 
     def import_log(self, log: Any, actor: Actor) -> Imported:
-        """Store an incident log (DOMAIN §8) in one transaction: all of it or nothing."""
+        """Store an incident log (DOMAIN §8) in one transaction: all of it or nothing.
+
+        Two imports into one policy at once both add to the policy's list of incidents:
+        the loser of that race reloads the policy and tries again, as ``record`` does."""
         if not isinstance(log, dict) or set(log) - {"policy", "incidents"}:
             raise DomainError("an incident log is an object with `policy` and `incidents`", None)
         terms = parse_terms(log.get("policy"))
-        policy = self._policy_for_import(terms, actor)
         incidents = log.get("incidents", [])
         if not isinstance(incidents, list):
             raise DomainError("must be a list", "incidents")
-        now, day = self.clock.now(), today(self.clock)
-        opened: list[Incident] = []
-        for n, item in enumerate(incidents):
-            try:
-                opened.append(self._build_incident(policy, item, actor, now, day))
-            except DomainError as exc:
-                raise exc.within(f"incidents[{n}]") from None
-        self._save_new(policy, *opened)
-        return Imported(policy.id, {i.reference: i.id for i in opened})
+
+        def attempt() -> Imported:
+            policy = self._policy_for_import(terms, actor)
+            now, day = self.clock.now(), today(self.clock)
+            opened: list[Incident] = []
+            for n, item in enumerate(incidents):
+                try:
+                    opened.append(self._build_incident(policy, item, actor, now, day))
+                except DomainError as exc:
+                    raise exc.within(f"incidents[{n}]") from None
+            self.save(policy, *opened)
+            return Imported(policy.id, {i.reference: i.id for i in opened})
+
+        return self._retrying(attempt)
 
     def record(self, incident: uuid.UUID, payload: Any, actor: Actor) -> str:
         """Record one event on an incident; the stored event's id (``e<version>``)."""
