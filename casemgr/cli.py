@@ -296,6 +296,37 @@ def rebuild_projections(ctx: click.Context) -> None:
 
 
 @main.group()
+def policy() -> None:
+    """Policies (DOMAIN §2)."""
+
+
+@policy.command("show")
+@click.argument("number")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for programs.")
+@click.pass_context
+def policy_show(ctx: click.Context, number: str, as_json: bool) -> None:
+    """A policy's terms and the limits its incidents have used so far."""
+    with _session(ctx) as core:
+        usage = core.service.policy(ctx.obj, number)
+    t = usage.terms
+    data = {**t.to_log(), "incidents": usage.incidents,
+            "used": {"liability_yen": usage.liability_used_yen, "expenses_yen": usage.expenses_used_yen},
+            "left": {"liability_yen": max(0, t.liability_limit_yen - usage.liability_used_yen),
+                     "expenses_yen": max(0, t.expense_limit_yen - usage.expenses_used_yen)}}
+    if as_json:
+        _print_json(data)
+        return
+    table = Table(title=f"Policy {t.number} ({t.programme}, business {t.business})", title_justify="left")
+    for column in ("part", "limit", "used", "left"):
+        table.add_column(column, justify="right" if column != "part" else "left")
+    table.add_row("liability", yen(t.liability_limit_yen), yen(usage.liability_used_yen),
+                  yen(data["left"]["liability_yen"]))
+    table.add_row("expenses", yen(t.expense_limit_yen), yen(usage.expenses_used_yen), yen(data["left"]["expenses_yen"]))
+    out.print(table)
+    out.print(f"{usage.incidents} incident(s); period {t.period_start} – {t.period_end}")
+
+
+@main.group()
 def reminders() -> None:
     """Deadline reminders (DOMAIN §4.2)."""
 
