@@ -25,12 +25,10 @@ PART_SCOPES = ("incident", "liability", "expenses")
 # What may still be recorded while an incident is closed.
 WHILE_CLOSED = {"IncidentReopened", "NoteAdded", "InsurerPaid", "ReminderSent"}
 STAFF_DECISIONS = {"SettlementConsentGiven", "SettlementConsentRefused", "ExclusionApplied", "CoverageDecided"}
-# Facts that may be dated before the discovery: the leak itself, and its publication (a
-# media report can be how the business learns of it). Every other fact (notices, reports,
-# costs, claims, decisions) follows the discovery; notes, voidings, closing, reopening and
-# reminders are records about the case and are not compared with it.
-MAY_PRECEDE_DISCOVERY = {"LeakDiscovered", "LeakOccurred", "Publicized"}
-NOT_FACTS = {"NoteAdded", "EventVoided", "IncidentClosed", "IncidentReopened", "ReminderSent"}
+# Notices that meet deadlines counted from the discovery, so cannot precede it (one dated
+# before would show the deadline met). Costs and claims may: the statement judges their
+# dates (a cost before the accident date counts 0, with its rule).
+AFTER_DISCOVERY = {"InsurerNotified", "RegulatorReported"}
 EVENT_ID = re.compile(r"e[1-9][0-9]{0,17}", re.ASCII)  # e<version>: ASCII digits, no leading zero
 
 
@@ -163,7 +161,7 @@ class Incident(Aggregate):
         if self.closed and kind not in WHILE_CLOSED:
             raise DomainError("the incident is closed; staff must reopen it first", "type")
         discovered = self.entries[self.discovery][1]
-        if kind not in MAY_PRECEDE_DISCOVERY and kind not in NOT_FACTS and fields["on"] < discovered:
+        if kind in AFTER_DISCOVERY and fields["on"] < discovered:
             raise DomainError(f"{fields['on']} is before the leak was discovered ({discovered})", f"{kind}.on")
         if kind == "EventVoided":
             self._check_EventVoided(fields, actor, target)
@@ -186,9 +184,8 @@ class Incident(Aggregate):
 
     def _check_follows_discovery(self, discovered: str, field: str) -> None:
         """Refuse a discovery date (a correction, or the one a voiding would bring
-        back) that live facts which must follow the discovery are dated before."""
-        early = [i for i, e in self.entries.items()
-                 if e[6] is None and e[0] not in MAY_PRECEDE_DISCOVERY and e[1] < discovered]
+        back) that a live notice which must follow the discovery is dated before."""
+        early = [i for i, e in self.entries.items() if e[6] is None and e[0] in AFTER_DISCOVERY and e[1] < discovered]
         if early:
             first = self.entries[early[0]]
             raise DomainError(
@@ -411,7 +408,8 @@ def reminder_key(deadline: str, claim_ref: str | None, due: str, offset_days: in
 
 
 def parse_reminder_key(key: str) -> tuple[str, str, str, int]:
-    deadline, claim_ref, due, offset = key.split("|")
+    deadline, rest = key.split("|", 1)  # a claim_ref may itself hold "|"
+    claim_ref, due, offset = rest.rsplit("|", 2)
     return deadline, claim_ref, due, int(offset)
 
 

@@ -68,6 +68,7 @@ def test_a_statement_at_a_version_takes_earlier_incidents_as_they_stood_then(app
     first = app.import_log(seed_log, OPERATOR).incidents["INC-1"]
     later = another_incident(seed_log, "INC-2")
     later["incidents"][0]["events"][0]["on"] = "2005-07-01"
+    later["incidents"][0]["events"][2]["on"] = "2005-07-02"  # the insurer is notified after the discovery
     del later["incidents"][0]["events"][5:]  # letters only: 10,000,000 of expenses
     second = app.import_log(later, OPERATOR).incidents["INC-2"]
     before = app.statement(second).statement

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from events.values import validate_event
-from tests.conftest import INSURED, OPERATOR, STAFF
+from tests.conftest import INSURED, OPERATOR
 from tests.hostile.conftest import assert_refused, refused
 
 NOTE = {"type": "NoteAdded", "text": "x"}
@@ -59,18 +59,8 @@ def incident(app, seed_log):
     {"type": "InsurerNotified", "channel": "written"},
     {"type": "RegulatorReported", "stage": "preliminary"},
     {"type": "RegulatorReported", "stage": "final"},
-    {"type": "IndividualsNotified", "recipients": 1, "cost_yen": 1},
-    {"type": "ApologyAdPublished", "media": "newspaper", "cost_yen": 1},
-    {"type": "PressConferenceHeld", "cost_yen": 1},
-    {"type": "CallCenterOperated", "from": "2005-05-01", "to": "2005-05-31", "calls": 1, "cost_yen": 1},
-    {"type": "CondolenceSent", "recipients": 1, "per_person_yen": 1},
-    {"type": "ExpensePaid", "category": "consulting", "cost_yen": 1},
-    {"type": "ClaimReceived", "claim_ref": "C2", "kind": "victims", "claimants": 1, "amount_claimed_yen": 1,
-     "forum": "japan", "lawsuit": False},
-    {"type": "InsuranceClaimFiled", "part": "expenses", "amount_requested_yen": 1},
-    {"type": "AffectedCountRevised", "affected_count": 5},
 ])
-def test_a_notice_report_cost_or_claim_before_the_discovery_is_refused(app, incident, payload):
+def test_a_notice_to_the_insurer_or_a_report_to_the_ppc_before_the_discovery_is_refused(app, incident, payload):
     error = refused(app.record, incident, {**payload, "on": "2005-05-31"}, INSURED)
     assert error.field == f"{payload['type']}.on" and "before the leak was discovered (2005-06-01)" in error.message
     assert len(app.history(incident)) == 8
@@ -79,14 +69,13 @@ def test_a_notice_report_cost_or_claim_before_the_discovery_is_refused(app, inci
 
 @pytest.mark.parametrize("payload", [
     {"type": "LeakOccurred"}, {"type": "Publicized", "how": "media_report"}, NOTE,
+    {"type": "ExpensePaid", "category": "consulting", "cost_yen": 1},
+    {"type": "ClaimReceived", "claim_ref": "C2", "kind": "victims", "claimants": 1, "amount_claimed_yen": 1,
+     "forum": "japan", "lawsuit": False},
 ])
-def test_the_leak_its_publication_by_others_and_notes_may_come_before_the_discovery(app, incident, payload):
+def test_the_leak_its_publication_costs_and_claims_may_come_before_the_discovery(app, incident, payload):
+    # the statement judges a cost's or a claim's date (docs/decisions.md, Hostile input)
     assert app.record(incident, {**payload, "on": "2005-05-25"}, INSURED) == "e9"
-
-
-def test_staff_decisions_before_the_discovery_are_refused(app, incident):
-    paid = {"type": "InsurerPaid", "part": "expenses", "amount_yen": 1, "on": "2005-05-31"}
-    assert refused(app.record, incident, paid, STAFF).field == "InsurerPaid.on"
 
 
 def test_a_notice_dated_years_before_the_discovery_does_not_meet_the_insurer_deadline(app, seed_log):
