@@ -183,17 +183,22 @@ class Queries:
         after = decode_cursor(cursor, (int, str, str, str, str))
         if scope.empty:
             return Page((), None)
-        streams = []
-        for r in _ranges(flt.statuses, today):
+        streams: list[list[tuple]] = []
+        group = None
+        for r in sorted(_ranges(flt.statuses, today), key=lambda r: r.group):
             if after is not None and r.group < after[0]:
                 continue
+            if r.group != group:  # a full page from the groups before sorts ahead of this one
+                if sum(map(len, streams)) > per_page:
+                    break
+                group = r.group
             key_after = after[1:] if after is not None and r.group == after[0] else None
             for where, params in self._scoped(scope, flt):
                 streams.append(self._range(r, where, params, key_after, per_page + 1))
-        merged = heapq.merge(*streams, key=lambda pair: pair[0])
-        picked = [pair for _, pair in zip(range(per_page + 1), merged)]
-        rows = tuple(self._deadline_row(row, today) for _, row in picked[:per_page])
-        nxt = encode_cursor(picked[per_page - 1][0]) if len(picked) > per_page else None
+        merged = heapq.merge(*streams)
+        picked = [key for _, key in zip(range(per_page + 1), merged)]
+        rows = tuple(self._deadline_row(row, today) for row in self._rows_of(picked[:per_page]))
+        nxt = encode_cursor(picked[per_page - 1]) if len(picked) > per_page else None
         return Page(rows, nxt)
 
     def deadline_counts(self, today: dt.date, scope: Scope, flt: DeadlineFilter = DeadlineFilter(),
@@ -260,9 +265,20 @@ class Queries:
         return f"{head} WHERE {' AND '.join(conds)}", tuple(args)
 
     def _range(self, r: _Range, where: str, params: tuple, after: Sequence[str] | None, limit: int):
-        sql, args = self._range_sql(r, where, params, after)
+        """The keys of one range, in order: no join, and from the index alone where it can."""
+        sql, args = self._range_sql(r, where, params, after, KEY)
         rows = self.view.fetch(f"{sql} ORDER BY {KEY} LIMIT {limit}", args)
-        return [((r.group, row["due"], row["incident_id"], row["deadline"], row["claim_ref"]), row) for row in rows]
+        return [(r.group, row["due"], row["incident_id"], row["deadline"], row["claim_ref"]) for row in rows]
+
+    def _rows_of(self, keys: Sequence[tuple]) -> list[Any]:
+        """The full rows of a page's keys (group, due, incident, deadline, claim), in their order."""
+        if not keys:
+            return []
+        incidents, names = sorted({k[2] for k in keys}), sorted({k[3] for k in keys})
+        found = {(r["incident_id"], r["deadline"], r["claim_ref"]): r for r in self.view.fetch(
+            f"{self._select()} WHERE d.incident_id IN ({', '.join(['%s'] * len(incidents))})"
+            f" AND d.deadline IN ({', '.join(['%s'] * len(names))})", incidents + names)}
+        return [found[k[2:]] for k in keys if k[2:] in found]
 
     def _select(self) -> str:
         return (f"SELECT d.incident_id, i.policy_number, i.reference, d.programme, d.business, d.deadline,"
