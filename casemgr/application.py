@@ -231,6 +231,10 @@ class CaseManager(Application):
         first = self.recorder.select_events(incident, limit=1)
         return bool(first) and first[0].topic == get_topic(Incident.LeakDiscovered)
 
+    def has_policy(self, policy: uuid.UUID) -> bool:
+        first = self.recorder.select_events(policy, limit=1)
+        return bool(first) and first[0].topic == get_topic(Policy.Issued)
+
     def policy_terms(self, policy: uuid.UUID) -> PolicyTerms:
         return self._policy(policy).terms
 

@@ -80,7 +80,9 @@ class PolicyUsage:
 
 def scope_of(actor: Actor, programmes: tuple[str, ...] | None = None,
              businesses: tuple[str, ...] | None = None) -> Scope:
-    """What ``actor`` may see, narrowed by what it asked for."""
+    """What ``actor`` may see, narrowed by what it asked for (each code once)."""
+    programmes = tuple(dict.fromkeys(programmes)) if programmes is not None else None
+    businesses = tuple(dict.fromkeys(businesses)) if businesses is not None else None
     if actor.role == "insured":
         own = (actor.business,) if actor.business else ()
         businesses = own if businesses is None else tuple(b for b in businesses if b in own)
@@ -125,8 +127,8 @@ class CaseService:
         """The incident ``ref`` names (id or POLICY-NUMBER/REFERENCE), if ``actor`` may see it."""
         incident = self._parse_incident(ref)
         scope = self._queries.incident_scope(incident)
-        if scope is None and self.catch_up_quietly() is None:
-            scope = self._queries.incident_scope(incident)
+        if scope is None and self._app.has_incident(incident) and self.catch_up_quietly() is None:
+            scope = self._queries.incident_scope(incident)  # written just now, not yet in the view
         if scope is None or not may_see(actor, *scope):
             raise NotFound(f"no incident {_shown(ref)}", "incident")
         return incident
@@ -140,8 +142,8 @@ class CaseService:
         except ValueError:
             policy = policy_id(ref)
         scope = self._queries.policy_scope(policy)
-        if scope is None and self.catch_up_quietly() is None:
-            scope = self._queries.policy_scope(policy)
+        if scope is None and self._app.has_policy(policy) and self.catch_up_quietly() is None:
+            scope = self._queries.policy_scope(policy)  # written just now, not yet in the view
         if scope is None or not may_see(actor, *scope):
             raise NotFound(f"no policy {_shown(ref)}", "policy")
         return policy
@@ -163,13 +165,17 @@ class CaseService:
 
     def import_log(self, actor: Actor, log: Any) -> ImportResult:
         """Store an incident log (DOMAIN §8): all of it or nothing. Staff import into their
-        own programmes only; an insured user cannot issue a policy, so cannot import."""
+        own programmes only, and only what staff may record (a policy; incidents open with
+        the insured's LeakDiscovered, so a full log is the console operator's); an insured
+        user cannot issue a policy, so cannot import."""
         if actor.role not in ("staff", "operator"):
             raise NotPermitted("only insurer staff (or the console operator) import incident logs", "role")
         if actor.role == "staff" and isinstance(log, dict) and isinstance(log.get("policy"), dict):
             programme = log["policy"].get("programme", "default")
             if programme not in actor.programmes:
                 raise NotPermitted(f"programme {_shown(programme)} is not one of yours", "policy.programme")
+        if isinstance(log, dict) and isinstance(log.get("policy"), dict):
+            self._check_number_free_or_visible(actor, log["policy"].get("number"), "policy.number")
         result: Imported = self._app.import_log(log, actor)
         self._ensure_accounts(self._app.policy_terms(result.policy), actor)
         return ImportResult(result.policy, dict(result.incidents), self.catch_up_quietly())
@@ -179,9 +185,20 @@ class CaseService:
                 not in actor.programmes:
             raise NotPermitted(f"programme {_shown(payload.get('programme', 'default'))} is not one of yours",
                                "programme")
+        if isinstance(payload, dict):
+            self._check_number_free_or_visible(actor, payload.get("number"), "number")
         policy = self._app.issue_policy(payload, actor)
         self._ensure_accounts(self._app.policy_terms(policy), actor)
         return Recorded(str(policy), self.catch_up_quietly())
+
+    def _check_number_free_or_visible(self, actor: Actor, number: Any, field: str) -> None:
+        """A policy number that exists under someone else's programme or business is only
+        "taken": nothing about that policy (its terms, its programme) is told."""
+        if not isinstance(number, str) or not number or _unencodable(number):
+            return  # the terms' own validation names the problem
+        scope = self._queries.policy_scope(policy_id(number))
+        if scope is not None and not may_see(actor, *scope):
+            raise NotPermitted("this policy number is taken; choose another", field)
 
     def _ensure_accounts(self, terms: PolicyTerms, actor: Actor) -> None:
         """The policy's programme and business, created on first use (DOMAIN §9)."""
@@ -284,7 +301,10 @@ class CaseService:
             return f"{type(exc).__name__}: {_shown(str(exc), 200)}"
         return None
 
-    def rebuild_read_model(self, progress: Progress | None = None) -> int:
+    def rebuild_read_model(self, actor: Actor, progress: Progress | None = None) -> int:
+        """Rebuild the read model beside the old one, then swap (the operator's or an admin's)."""
+        if actor.role not in ("operator", "admin"):
+            raise NotPermitted("only the console operator or an admin rebuilds the read model", "role")
         return self._view.rebuild(progress=progress)
 
     def view_lag(self) -> int:

@@ -20,6 +20,9 @@ from eventsourcing.persistence import IntegrityError
 from casemgr.errors import DomainError
 from casemgr.settings import Settings
 
+# What decoding stored state with the wrong cipher raises: a failed MAC or bad JSON
+# (ValueError, incl. UnicodeDecodeError and JSONDecodeError), or a wrong shape.
+UNDECODABLE = (ValueError, TypeError, KeyError, IndexError)
 MARKER_ID = uuid.UUID("0b7c6f1e-3d5a-5c39-9a0e-5f1f6c0e2a01")
 
 
@@ -48,7 +51,7 @@ def check_cipher(app: Application, settings: Settings) -> None:
         marker: Any = app.repository.get(MARKER_ID)
     except AggregateNotFoundError:
         marker = None
-    except Exception:  # noqa: BLE001 — undecodable: encrypted differently
+    except UNDECODABLE:  # encrypted differently (a connection failure is not caught here)
         raise _refusal(settings) from None
     if marker is not None:
         if bool(marker.encrypted) != bool(settings.cipher_key):
@@ -58,7 +61,7 @@ def check_cipher(app: Application, settings: Settings) -> None:
     if first:  # a store from before markers: its first event must decode
         try:
             app.mapper.to_domain_event(first[0])
-        except Exception:  # noqa: BLE001
+        except UNDECODABLE:
             raise _refusal(settings) from None
     try:
         app.save(StoreMarker._create(StoreMarker.Created, id=MARKER_ID, encrypted=bool(settings.cipher_key)))

@@ -21,6 +21,7 @@ disagree with the domain.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import threading
 import uuid
 from collections.abc import Callable, Iterator
@@ -40,6 +41,7 @@ from events.incident import Incident, parse_reminder_key
 from events.policy import Policy, PolicyTerms, terms_from_data
 
 Progress = Callable[[int, int], None]
+log = logging.getLogger(__name__)
 NAME = "casemgr_view"
 REBUILD_NAME = "casemgr.rebuild"
 
@@ -77,11 +79,28 @@ class ReadModelProjection(Projection[ReadModelTables]):
         self.touched: dict[uuid.UUID, Incident] = {}
         self.policies: dict[uuid.UUID, PolicyTerms] = {}
         self.batching = False
+        self.written: int | None = None  # the last position this projection wrote
 
     def process_event(self, domain_event: Any, tracking: Tracking) -> None:  # type: ignore[override]
+        """Apply one event and write its rows with its tracking record (the runner's way)."""
+        if not self.batching:
+            self.check_fresh(tracking.application_name)
         self.apply(domain_event)
         if not self.batching:
-            self.flush(tracking)
+            try:
+                self.flush(tracking)
+            except IntegrityError:
+                # Another process recorded this position (or a later one) first: it applied
+                # this event already. Our copies may be stale now; nothing else to do.
+                self.forget()
+
+    def check_fresh(self, tracking_name: str) -> int:
+        """The view's position; the in-memory copies are dropped when another process
+        has written since this projection last did (they would miss its events)."""
+        position = self.view.max_tracking_id(tracking_name) or 0
+        if position != self.written:
+            self.forget()
+        return position
 
     @contextmanager
     def batch(self) -> Iterator[None]:
@@ -125,6 +144,7 @@ class ReadModelProjection(Projection[ReadModelTables]):
         except Exception:
             self.forget()
             raise
+        self.written = tracking.notification_id
         for aggregate in self.touched.values():
             self.incidents.pop(aggregate.id, None)
             if len(self.incidents) >= self.cache_size:
@@ -213,13 +233,18 @@ class ReadModel:
     def rebuild(self, batch_size: int = 5000, progress: Progress | None = None) -> int:
         """Project the whole log into shadow tables, then swap them in, atomically:
         if it fails, the view stays as it was."""
-        with self._lock:
-            self.view.start_shadow(REBUILD_NAME)
-            shadow = ReadModelProjection(self.view, self.app, prefix=SHADOW)
-            shadow.app_name = REBUILD_NAME  # type: ignore[attr-defined]
-            count = self._pull(shadow, self.app.name, batch_size, progress, tracking_name=REBUILD_NAME)
-            self.view.swap(REBUILD_NAME, self.app.name)
-            self.projection.forget()
+        run = uuid.uuid4().hex[:8]  # two rebuilds at once each build their own shadow
+        prefix, tracking_name = f"{SHADOW}{run}_", f"{REBUILD_NAME}.{run}"
+        self.view.start_shadow(prefix, tracking_name)
+        try:
+            shadow = ReadModelProjection(self.view, self.app, prefix=prefix)
+            count = self._pull(shadow, self.app.name, batch_size, progress, tracking_name=tracking_name)
+            with self._lock:
+                self.view.swap(prefix, tracking_name, self.app.name)
+                self.projection.forget()
+        except BaseException:
+            self.view.drop_shadow(prefix, tracking_name)
+            raise
         self.catch_up(batch_size)  # what was recorded during the swap
         return count
 
@@ -229,9 +254,10 @@ class ReadModel:
         on PostgreSQL, a polling pull loop on SQLite (which cannot push)."""
         if self.postgres:
             self.catch_up()
+            # Its own projection (and copies): the runner's thread never shares state with catch_up().
             runner = BaseProjectionRunner(
-                projection=self.projection, application_class=_RunnerApp, tracking_recorder=self.view,
-                topics=TOPICS, env=dict(self.app.env),
+                projection=ReadModelProjection(self.view, self.app), application_class=_RunnerApp,
+                tracking_recorder=self.view, topics=TOPICS, env=dict(self.app.env),
             )
             with runner:
                 yield
@@ -242,8 +268,8 @@ class ReadModel:
             while not stop.wait(poll_seconds):
                 try:
                     self.catch_up()
-                except Exception:  # noqa: BLE001 — a failing pass is retried on the next poll
-                    pass
+                except Exception:  # a failing pass is logged and retried on the next poll
+                    log.exception("the read model could not catch up; retrying")
 
         thread = threading.Thread(target=loop, name="casemgr-view-follower", daemon=True)
         thread.start()
@@ -259,7 +285,7 @@ class ReadModel:
         recorder, mapper = self.app.recorder, self.app.mapper
         read = 0
         stop = recorder.max_notification_id() or 0
-        start = (self.view.max_tracking_id(tracking_name) or 0) + 1
+        start = projection.check_fresh(tracking_name) + 1
         while start <= stop:
             notifications = recorder.select_notifications(start=start, limit=batch_size, stop=stop, topics=TOPICS)
             reached = notifications[-1].id if len(notifications) == batch_size else stop
@@ -271,8 +297,7 @@ class ReadModel:
                 projection.flush(Tracking(tracking_name, reached))
             except IntegrityError:
                 # Another process wrote this stretch first: continue from where it got.
-                projection.forget()
-                start = (self.view.max_tracking_id(tracking_name) or 0) + 1
+                start = projection.check_fresh(tracking_name) + 1
                 continue
             read += reached - start + 1
             start = reached + 1

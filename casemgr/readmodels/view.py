@@ -34,7 +34,7 @@ from eventsourcing.postgres import PostgresTrackingRecorder
 from eventsourcing.sqlite import SQLiteTrackingRecorder
 from psycopg.sql import SQL
 
-LIVE, SHADOW = "rm_", "rmnew_"
+LIVE, SHADOW = "rm_", "rmnew"  # a rebuild's shadow tables: rmnew<run>_<table>
 KEY = "due, incident_id, deadline, claim_ref"
 
 COLUMNS = {
@@ -107,31 +107,42 @@ class ReadModelTables:
             c.execute(self.sql(statement), params)
             return list(c.fetchall())
 
-    def start_shadow(self, tracking_name: str) -> None:
-        """Empty shadow tables (no indexes yet: they are built at the swap) and no position."""
+    def start_shadow(self, prefix: str, tracking_name: str) -> None:
+        """Empty shadow tables (indexes come after loading) and no position."""
         with self.datastore.transaction(commit=True) as c:  # type: ignore[attr-defined]
-            for name in COLUMNS:
-                c.execute(f"DROP TABLE IF EXISTS {self.table(name, SHADOW)}")
-            for statement in create_tables(SHADOW):
-                c.execute(self._qualified(statement, SHADOW))
+            for statement in create_tables(prefix):
+                c.execute(self._qualified(statement, prefix))
             c.execute(self.sql(f"DELETE FROM {self.tracking_table} WHERE application_name = %s"), (tracking_name,))
 
-    def swap(self, tracking_name: str, live_name: str) -> None:
+    def drop_shadow(self, prefix: str, tracking_name: str) -> None:
+        with self.datastore.transaction(commit=True) as c:  # type: ignore[attr-defined]
+            for name in COLUMNS:
+                c.execute(f"DROP TABLE IF EXISTS {self.table(name, prefix)}")
+            c.execute(self.sql(f"DELETE FROM {self.tracking_table} WHERE application_name = %s"), (tracking_name,))
+
+    def swap(self, prefix: str, tracking_name: str, live_name: str) -> None:
         """In one transaction: the shadow tables replace the live ones and their position
         becomes the live position. Until it commits, readers see the old view whole."""
+        self._index_shadow(prefix)
         with self.datastore.transaction(commit=True) as c:  # type: ignore[attr-defined]
             c.execute(self.sql(f"SELECT notification_id FROM {self.tracking_table} WHERE application_name = %s"),
                       (tracking_name,))
             row = c.fetchone()
             for name in COLUMNS:
                 c.execute(f"DROP TABLE IF EXISTS {self.table(name)}")
-                c.execute(f"ALTER TABLE {self.table(name, SHADOW)} RENAME TO {LIVE}{name}")
-            for statement in create_indexes(LIVE):
-                c.execute(self._qualified(statement, LIVE))
+                c.execute(f"ALTER TABLE {self.table(name, prefix)} RENAME TO {LIVE}{name}")
+            self._index_live(c, prefix)
             c.execute(self.sql(f"DELETE FROM {self.tracking_table} WHERE application_name IN (%s, %s)"),
                       (tracking_name, live_name))
             if row is not None and row["notification_id"]:
                 self._insert_tracking(c, Tracking(live_name, row["notification_id"]))  # type: ignore[attr-defined]
+
+    def _index_shadow(self, prefix: str) -> None:
+        """SQLite cannot rename an index: its indexes are built in the swap (writers wait)."""
+
+    def _index_live(self, c: Any, prefix: str) -> None:
+        for statement in create_indexes(LIVE):
+            c.execute(self._qualified(statement, LIVE))
 
     def _qualified(self, statement: str, prefix: str) -> str:
         return statement
@@ -158,8 +169,22 @@ class PostgresReadModel(ReadModelTables, PostgresTrackingRecorder):
     def table(self, name: str, prefix: str = LIVE) -> str:
         return f'"{self.datastore.schema}".{prefix}{name}'
 
+    def _index_shadow(self, prefix: str) -> None:
+        """Built before the swap, so readers are blocked only for the renames."""
+        with self.datastore.transaction(commit=True) as c:
+            for statement in create_indexes(prefix):
+                c.execute(self._qualified(statement, prefix))
+
+    def _index_live(self, c: Any, prefix: str) -> None:
+        schema = self.datastore.schema
+        for table, indexes in INDEXES.items():
+            for name in indexes:
+                c.execute(f'ALTER INDEX "{schema}".{prefix}{table}_{name} RENAME TO {LIVE}{table}_{name}')
+
     def _qualified(self, statement: str, prefix: str) -> str:
-        """Table names in the application's schema (index names are schema-local already)."""
+        """Table names in the application's schema (index names are schema-local already), and
+        text compared byte by byte (``COLLATE "C"``), as the keyset merge in Python does."""
+        statement = statement.replace(" TEXT", ' TEXT COLLATE "C"')
         for name in COLUMNS:
             statement = statement.replace(f" {prefix}{name} (", f" {self.table(name, prefix)} (")
             statement = statement.replace(f" ON {prefix}{name} ", f" ON {self.table(name, prefix)} ")

@@ -165,3 +165,42 @@ def test_pool_sizes_and_reminder_offsets_are_settings():
         with pytest.raises(DomainError) as caught:
             Settings.from_env({"CASEMGR_REMINDER_OFFSETS": bad})
         assert caught.value.field == "CASEMGR_REMINDER_OFFSETS"
+
+
+def test_two_processes_writing_in_turn_keep_the_view_true(store_url, clock):
+    """Each process keeps copies of incidents; one that missed another's events drops them."""
+    with bootstrap(Settings(store_url), clock=clock) as a, bootstrap(Settings(store_url), clock=clock) as b:
+        log = many(1)[0]
+        del log["incidents"][0]["events"][1:]  # the discovery alone: nothing met yet
+        a.service.import_log(OPERATOR, log)
+        ref, day = "SK-0/INC-1", dt.date(2005, 6, 20)
+        b.service.record(OPERATOR, ref, {"type": "LeakOccurred", "on": "2005-05-30"})  # b holds a copy now
+        a.service.record(OPERATOR, ref, {"type": "InsurerNotified", "on": "2005-06-02", "channel": "written"})
+        b.service.record(OPERATOR, ref, {"type": "RegulatorReported", "on": "2005-06-03", "stage": "final"})
+        view = {r.deadline: r.status for r in a.service.incident_deadlines(OPERATOR, ref, day)}
+        truth = {d.name: d.status(day) for d in a._app.deadlines(a._app.resolve(ref))}
+        assert view == {name: truth[name] for name in view}
+        assert view["insurer_notice"] == "met"
+
+
+def test_a_code_asked_for_twice_counts_once(core):
+    day = DAYS[1]
+    once = core.service.deadlines(OPERATOR, day, businesses=("B1",), per_page=500).rows
+    twice = core.service.deadlines(OPERATOR, day, businesses=("B1", "B1"), per_page=500).rows
+    assert once == twice and once
+    assert core.service.incident_counts(OPERATOR, businesses=("B1", "B1")) == \
+        core.service.incident_counts(OPERATOR, businesses=("B1",))
+
+
+def test_a_claim_ref_holding_a_bar_does_not_stop_the_read_model(core):
+    ref = "SK-1/INC-1"
+    for event in ({"type": "ClaimReceived", "on": "2005-06-10", "claim_ref": "C|1", "kind": "victims",
+                   "claimants": 1, "amount_claimed_yen": 1000, "forum": "japan", "lawsuit": False},
+                  {"type": "ClaimResolved", "on": "2005-06-20", "claim_ref": "C|1", "outcome": "settlement",
+                   "amount_yen": 500},
+                  {"type": "ReminderSent", "on": "2005-06-21", "deadline": "claim_filing_liability",
+                   "claim_ref": "C|1", "due": "2005-07-20", "offset_days": 7, "to": ["a@example.jp"],
+                   "message_id": "<c1@casemgr.test>"}):
+        assert core.service.record(OPERATOR, ref, event).view_error is None
+    rows = {r.claim_ref: r for r in core.service.incident_deadlines(OPERATOR, ref) if r.claim_ref}
+    assert rows["C|1"].reminded == 7
