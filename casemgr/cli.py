@@ -27,7 +27,7 @@ from casemgr.errors import DomainError
 from casemgr.formatting import deadline_json, statement_json, yen
 from casemgr.readmodels.queries import DeadlineFilter
 from casemgr.rules.deadlines import STATUSES
-from events.values import DEADLINES, Actor
+from events.values import DEADLINES, JST, Actor
 
 out = Console(highlight=False, soft_wrap=False, width=None if sys.stdout.isatty() else 160)  # 160 when piped
 err = Console(stderr=True, highlight=False)
@@ -64,8 +64,11 @@ def _acting(core: Core, given: Actor) -> Actor:
         user = core.accounts.user(given.user, operator)
     except DomainError:
         raise Fail(f"--as: no user {given.user!r}; add one with `casemgr users add`") from None
-    if user.role != given.role or not user.active:
-        raise Fail(f"--as: {given.user} is {'an inactive ' if not user.active else ''}{user.role} user, not {given.role}")
+    if not user.active:
+        raise Fail(f"--as: {given.user} is deactivated")
+    if user.role != given.role:
+        raise Fail(f"--as: {given.user} is an {user.role} user, not {given.role}" if user.role[0] in "aeiou"
+                   else f"--as: {given.user} is a {user.role} user, not {given.role}")
     return Actor(user.role, user.email, user.business, frozenset(user.programmes))
 
 
@@ -282,7 +285,7 @@ def history(ctx: click.Context, incident: str, as_json: bool) -> None:
     for r in rows:
         details = ", ".join(f"{k}={v}" for k, v in r.data.items())
         event = f"[strike]{r.type}[/strike] (voided by {r.voided_by})" if r.voided_by else r.type
-        table.add_row(r.id, r.on.isoformat(), f"{r.recorded_at:%Y-%m-%d %H:%M:%S%z}", event,
+        table.add_row(r.id, r.on.isoformat(), f"{r.recorded_at.astimezone(JST):%Y-%m-%d %H:%M:%S%z}", event,
                       f"{r.by} ({r.role})", details + (f" — {r.note}" if r.note else ""))
     out.print(table)
 
