@@ -142,6 +142,37 @@ def _ranges(statuses: Iterable[str], today: dt.date) -> list[_Range]:
     return out
 
 
+PER_CODE_STREAMS = 3  # up to this many codes: one index range each; more: one range filtered by IN
+
+
+def _scope_streams(scope: Scope, closed: Sequence[int], a: str) -> list[tuple[list[str], list]]:
+    """(conditions, arguments) per index range of a scope × closed flags: each code's own
+    range (``programme = ?``), or for many codes one range filtered by ``IN`` (fewer
+    statements; each reads further along the shared index)."""
+    extra: list[str] = []
+    extra_args: list[Any] = []
+    if scope.businesses is not None and scope.programmes is not None:
+        extra.append(f"{a}programme IN ({', '.join(['%s'] * len(scope.programmes))})")
+        extra_args += scope.programmes
+    column: str | None
+    if scope.businesses is not None:
+        column, values = "business", scope.businesses
+    elif scope.programmes is not None:
+        column, values = "programme", scope.programmes
+    else:
+        column, values = None, (None,)
+    if column and len(values) > PER_CODE_STREAMS:
+        extra.append(f"{a}{column} IN ({', '.join(['%s'] * len(values))})")
+        extra_args += values
+        column, values = None, (None,)
+    out = []
+    for value in values:
+        for c in closed:
+            conds = ([f"{a}{column} = %s"] if column else []) + [f"{a}closed = %s"] + extra
+            out.append((conds, ([value] if column else []) + [c] + extra_args))
+    return out
+
+
 def encode_cursor(values: Sequence[Any]) -> str:
     return base64.urlsafe_b64encode(json.dumps(list(values)).encode()).decode().rstrip("=")
 
@@ -233,22 +264,8 @@ class Queries:
             base.append("d.due >= %s"); params.append(flt.due_from.isoformat())
         if flt.due_to:
             base.append("d.due <= %s"); params.append(flt.due_to.isoformat())
-        if scope.businesses is not None and scope.programmes is not None:
-            marks = ", ".join(["%s"] * len(scope.programmes))
-            base.append(f"d.programme IN ({marks})"); params += scope.programmes
-        if scope.businesses is not None:
-            column, values = "business", scope.businesses
-        elif scope.programmes is not None:
-            column, values = "programme", scope.programmes
-        else:
-            column, values = None, (None,)
         closed = (0, 1) if flt.closed is None else (int(flt.closed),)
-        out = []
-        for value in values:
-            for c in closed:
-                conds = ([f"d.{column} = %s"] if column else []) + ["d.closed = %s"] + base
-                out.append((" AND ".join(conds), tuple([value] if column else []) + (c,) + tuple(params)))
-        return out
+        return [(" AND ".join(conds + base), tuple(args + params)) for conds, args in _scope_streams(scope, closed, "d.")]
 
     def _range_sql(self, r: _Range, where: str, params: tuple, after: Sequence[str] | None,
                    select: str | None = None) -> tuple[str, tuple]:
@@ -352,21 +369,9 @@ class Queries:
         extra, extra_params = [], []
         if policy is not None:
             extra.append("policy_id = %s"); extra_params.append(str(policy))
-        if scope.businesses is not None and scope.programmes is not None:
-            extra.append(f"programme IN ({', '.join(['%s'] * len(scope.programmes))})")
-            extra_params += scope.programmes
-        if scope.businesses is not None:
-            column, values = "business", scope.businesses
-        elif scope.programmes is not None:
-            column, values = "programme", scope.programmes
-        else:
-            column, values = None, (None,)
-        out = []
-        for value in values:
-            for c in ((0, 1) if closed is None else (int(closed),)):
-                conds = ([f"{column} = %s"] if column else []) + ["closed = %s"] + extra
-                out.append((" AND ".join(conds), tuple([value] if column else []) + (c,) + tuple(extra_params)))
-        return out
+        closed_values = (0, 1) if closed is None else (int(closed),)
+        return [(" AND ".join(conds + extra), tuple(args + extra_params))
+                for conds, args in _scope_streams(scope, closed_values, "")]
 
     def _status_counts(self, incidents: list[str], today: dt.date) -> dict[str, dict[str, int]]:
         if not incidents:
