@@ -259,6 +259,11 @@ class CaseService:
                         businesses: tuple[str, ...] | None = None) -> dict[str, int]:
         return self._queries.incident_counts(scope_of(actor, programmes, businesses))
 
+    def policies(self, actor: Actor, programmes: tuple[str, ...] | None = None,
+                 businesses: tuple[str, ...] | None = None) -> list[dict[str, str]]:
+        """The policies ``actor`` may see (at most 500, by number): id, number, programme, business."""
+        return self._queries.policies(scope_of(actor, programmes, businesses))
+
     def policy(self, actor: Actor, policy: str) -> PolicyUsage:
         """A policy's terms and the limits its incidents have used so far (DOMAIN §5: each
         incident, in discovery order, uses up what the earlier ones were payable)."""

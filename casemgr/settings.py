@@ -27,6 +27,9 @@ class Settings:
     pool_size: int = 3
     pool_max_overflow: int = 3
     reminder_offsets: tuple[int, ...] = (7, 3, 1, 0)
+    secret_key: str | None = None  # signs web sessions; None: one kept in the instance folder
+    base_url: str = "http://127.0.0.1:5000"  # where people reach the web app (links in mails; https → Secure cookies)
+    instance: str = "instance"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
@@ -45,7 +48,9 @@ class Settings:
         return cls(url, environ.get("CASEMGR_CIPHER_KEY") or None,
                    numbers["CASEMGR_SNAPSHOT_INTERVAL"], numbers["CASEMGR_AGGREGATE_CACHE"],
                    numbers["CASEMGR_POOL_SIZE"], numbers["CASEMGR_POOL_MAX_OVERFLOW"],
-                   parse_offsets(environ.get("CASEMGR_REMINDER_OFFSETS", "7,3,1,0")))
+                   parse_offsets(environ.get("CASEMGR_REMINDER_OFFSETS", "7,3,1,0")),
+                   environ.get("CASEMGR_SECRET_KEY") or None,
+                   parse_base_url(environ.get("CASEMGR_BASE_URL", "http://127.0.0.1:5000")), str(instance))
 
     def eventsourcing_env(self) -> dict[str, str]:
         """The eventsourcing library's settings for this database URL."""
@@ -63,6 +68,13 @@ class Settings:
             env["CIPHER_TOPIC"] = CIPHER_TOPIC
             env["CIPHER_KEY"] = self.cipher_key
         return env
+
+
+def parse_base_url(text: str) -> str:
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise DomainError("must be an http:// or https:// URL, e.g. https://casemgr.example.jp", "CASEMGR_BASE_URL")
+    return text.rstrip("/")
 
 
 def parse_offsets(text: str) -> tuple[int, ...]:

@@ -173,6 +173,15 @@ def _scope_streams(scope: Scope, closed: Sequence[int], a: str) -> list[tuple[li
     return out
 
 
+def _policy_streams(scope: Scope) -> list[tuple[str, tuple]]:
+    conds, args = [], []
+    for column, values in (("programme", scope.programmes), ("business", scope.businesses)):
+        if values is not None:
+            conds.append(f"{column} IN ({', '.join(['%s'] * len(values))})")
+            args += values
+    return [(("WHERE " + " AND ".join(conds)) if conds else "", tuple(args))]
+
+
 def encode_cursor(values: Sequence[Any]) -> str:
     return base64.urlsafe_b64encode(json.dumps(list(values)).encode()).decode().rstrip("=")
 
@@ -360,6 +369,17 @@ class Queries:
         """The incident's (programme, business), or None when the view does not hold it."""
         rows = self.view.fetch(f"SELECT programme, business FROM {self.i} WHERE incident_id = %s", (str(incident),))
         return (rows[0]["programme"], rows[0]["business"]) if rows else None
+
+    def policies(self, scope: Scope, limit: int = MAX_PER_PAGE) -> list[dict[str, str]]:
+        """The policies in scope (number order): id, number, programme, business."""
+        if scope.empty:
+            return []
+        out: list[dict[str, str]] = []
+        for where, params in _policy_streams(scope):
+            out += [dict(r) for r in self.view.fetch(
+                f"SELECT policy_id, number, programme, business FROM {self.p} {where} ORDER BY number LIMIT {limit}",
+                params)]
+        return sorted(out, key=lambda r: r["number"])[:limit]
 
     def policy_scope(self, policy: uuid.UUID) -> tuple[str, str] | None:
         rows = self.view.fetch(f"SELECT programme, business FROM {self.p} WHERE policy_id = %s", (str(policy),))

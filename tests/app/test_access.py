@@ -128,3 +128,9 @@ def test_staff_import_only_into_their_programmes_and_insured_users_not_at_all(se
     with pytest.raises(NotPermitted):
         service.import_log(INSURED, copy.deepcopy(mine))
     assert service.deadlines(ADMIN, dt.date(2005, 6, 3), DeadlineFilter(), programmes=("P2",)).rows[0].business == "B2"
+
+
+@pytest.mark.parametrize("actor, numbers", [(INSURED, ["SK-1"]), (STAFF, ["SK-1"]), (ADMIN, ["SK-1", "SK-2"]),
+                                            (STRANGER, [])])
+def test_policies_listed_are_those_the_actor_may_see(service, actor, numbers):
+    assert [p["number"] for p in service.policies(actor)] == numbers

@@ -1,0 +1,136 @@
+"""Logging in and out (Flask-Login over the core's accounts), and who is acting.
+
+Every page but the login page and static files needs a logged-in user; the JSON API has
+its own token authentication (``web.api``). A view gets the acting user with
+``current_actor()`` and passes it to the core, which checks access."""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict, deque
+from dataclasses import dataclass
+
+from flask import Blueprint, Flask, current_app, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from events.values import Actor
+from web.extensions import login_manager
+from web.htmx import render
+
+bp = Blueprint("auth", __name__, template_folder="../templates")
+OPEN_ENDPOINTS = {"auth.login", "static"}
+THROTTLE_FAILURES, THROTTLE_SECONDS = 5, 15 * 60  # per e-mail and per address
+
+
+@dataclass(frozen=True)
+class WebUser:
+    """The logged-in user as Flask-Login sees it; ``actor`` is what the core is given."""
+
+    actor: Actor
+    name: str
+    lang: str
+    is_authenticated: bool = True
+    is_active: bool = True
+    is_anonymous: bool = False
+
+    def get_id(self) -> str:
+        return self.actor.user
+
+
+def current_actor() -> Actor:
+    return current_user.actor
+
+
+def _core():
+    return current_app.extensions["casemgr"]
+
+
+@login_manager.user_loader
+def _load(email: str) -> WebUser | None:
+    core = _core()
+    try:
+        user = core.accounts.user(email, Actor("system", email))  # a user may read itself
+    except Exception:  # noqa: BLE001 — an unknown or malformed id in an old cookie: logged out
+        return None
+    if not user.active:
+        return None
+    actor = Actor(user.role, user.email, user.business, frozenset(user.programmes))
+    return WebUser(actor, user.name or user.email, user.lang)
+
+
+class Throttle:
+    """At most THROTTLE_FAILURES failed logins per e-mail and per client address in
+    THROTTLE_SECONDS (in this process; behind several workers each counts its own)."""
+
+    def __init__(self) -> None:
+        self.failures: dict[str, deque[float]] = defaultdict(deque)
+
+    def blocked(self, *keys: str) -> bool:
+        now = time.monotonic()
+        for key in keys:
+            window = self.failures[key]
+            while window and now - window[0] > THROTTLE_SECONDS:
+                window.popleft()
+            if len(window) >= THROTTLE_FAILURES:
+                return True
+        return False
+
+    def failed(self, *keys: str) -> None:
+        for key in keys:
+            self.failures[key].append(time.monotonic())
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():  # type: ignore[no-untyped-def]
+    if current_user.is_authenticated:
+        return redirect(url_for("home.index"))
+    error = None
+    email = request.form.get("email", "").strip()
+    if request.method == "POST":
+        throttle: Throttle = current_app.extensions["casemgr.throttle"]
+        keys = (f"email:{email.lower()}", f"addr:{request.remote_addr}")
+        if throttle.blocked(*keys):
+            error = _("Too many failed attempts. Wait a few minutes and try again.")
+            return render("auth/login.html", error=error, email=email, status=429)
+        actor = _core().accounts.authenticate_password(email, request.form.get("password", ""))
+        if actor is None:
+            throttle.failed(*keys)
+            error = _("The e-mail address or the password is not right.")
+            return render("auth/login.html", error=error, email=email, status=401)
+        user = _load(actor.user)
+        if user is None:
+            return render("auth/login.html", error=_("This account cannot log in."), email=email, status=401)
+        login_user(user)
+        return redirect(_safe_next(request.args.get("next")) or url_for("home.index"))
+    return render("auth/login.html", error=error, email=email)
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout():  # type: ignore[no-untyped-def]
+    logout_user()
+    flash(_("You are logged out."))
+    return redirect(url_for("auth.login"))
+
+
+def _safe_next(target: str | None) -> str | None:
+    """Only a path on this site (no scheme, no host): never an open redirect."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return None
+
+
+def init_app(app: Flask) -> None:
+    app.extensions["casemgr.throttle"] = Throttle()
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+    app.register_blueprint(bp)
+
+    @app.before_request
+    def _require_login():  # type: ignore[no-untyped-def]
+        if request.endpoint in OPEN_ENDPOINTS or (request.blueprint == "api"):
+            return None
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        return None

@@ -1,0 +1,30 @@
+"""Template filters: yen and dates written one way everywhere."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Flask
+from flask_babel import get_locale
+
+from events.values import JST
+
+
+def yen(amount: int | None) -> str:
+    """88,810,000円 in Japanese, ¥88,810,000 in English (integer yen, never a float)."""
+    if amount is None:
+        return ""
+    return f"¥{amount:,}" if str(get_locale()) == "en" else f"{amount:,}円"
+
+
+def jst(value: dt.datetime | dt.date | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.astimezone(JST).strftime(fmt)
+    return value.isoformat()
+
+
+def init_app(app: Flask) -> None:
+    app.add_template_filter(yen, "yen")
+    app.add_template_filter(jst, "jst")
