@@ -40,6 +40,10 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None,
         BABEL_DEFAULT_TIMEZONE="Asia/Tokyo",
         MAX_CONTENT_LENGTH=50 * 1024 * 1024,
     )
+    from web.i18n import compile_catalogs, translation_directories
+    directories = translation_directories(Path(__file__).parent)
+    compile_catalogs(directories)
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(directories)
     app.config.update(config or {})
     core = bootstrap(settings, clock)
     app.extensions["casemgr"] = core
