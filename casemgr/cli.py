@@ -334,6 +334,22 @@ def policy_show(ctx: click.Context, number: str, as_json: bool) -> None:
     out.print(f"{usage.incidents} incident(s); period {t.period_start} – {t.period_end}")
 
 
+@main.command()
+@click.option("--password-stdin", is_flag=True, help="Read the demo users' password from stdin (default: demo-password-2005).")
+@click.pass_context
+def demo(ctx: click.Context, password_stdin: bool) -> None:
+    """Load the demo: the seeds' cases, a demo programme, and users to log in as (idempotent)."""
+    from casemgr.demo import load_demo
+
+    password = sys.stdin.read().rstrip("\r\n") if password_stdin else "demo-password-2005"
+    with _session(ctx) as core:
+        if ctx.obj.role != "operator":
+            raise Fail("role: the demo is loaded by the console operator")
+        logins = load_demo(core, password)
+    for login in logins:
+        click.echo(f"{login.role:8} {login.email:28} password: {login.password}   sees {login.sees}")
+
+
 @main.group()
 def reminders() -> None:
     """Deadline reminders (DOMAIN §4.2)."""
