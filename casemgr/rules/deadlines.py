@@ -98,13 +98,18 @@ def deadlines(terms: PolicyTerms, facts: Facts) -> list[Deadline]:
     return rows
 
 
+WRITTEN_CHANNELS = ("written", "email", "web")  # the notice is due in writing (「書面にて」)
+
+
 def _insurer_notice(terms: PolicyTerms, facts: Facts, found: dt.date) -> Deadline:
     days = terms.insurer_notice_days
-    return Deadline(
-        "insurer_notice", calendar.days_after(found, days),
-        met_on=facts.first_on(facts.of("InsurerNotified")),
-        rule=f"discovery {found} + {days} days (遅滞なく, programme setting)",
-    )
+    notices = facts.of("InsurerNotified")
+    written = [f for f in notices if f.data["channel"] in WRITTEN_CHANNELS]
+    rule = f"discovery {found} + {days} days (遅滞なく, programme setting); met by a notice in writing, e-mail or web"
+    calls = [f for f in notices if f.data["channel"] not in WRITTEN_CHANNELS]
+    if calls and not written:
+        rule += f"; the call of {calls[0].on} does not meet it: a written notice is still needed (書面にて)"
+    return Deadline("insurer_notice", calendar.days_after(found, days), met_on=facts.first_on(written), rule=rule)
 
 
 def _ppc(facts: Facts, found: dt.date) -> list[Deadline]:

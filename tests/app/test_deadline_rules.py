@@ -190,10 +190,27 @@ def test_a_final_report_does_not_meet_the_preliminary_deadline(app, seed_log):
 
 def test_a_late_insurer_notice_is_met_late(app, seed_log):
     incident = import_one(app, only_discovery(seed_log))
-    app.record(incident, {"type": "InsurerNotified", "on": "2005-06-07", "channel": "phone"}, INSURED)
+    app.record(incident, {"type": "InsurerNotified", "on": "2005-06-07", "channel": "email"}, INSURED)
     row = deadline(app.deadlines(incident), "insurer_notice")
     assert row.due == D("2005-06-06")
     assert row.status(TODAY) == "met_late"
+
+
+@pytest.mark.parametrize("channel, met", [("written", True), ("email", True), ("web", True), ("phone", False)])
+def test_the_insurer_notice_is_met_only_in_writing(app, seed_log, channel, met):  # DOMAIN §4, second edition
+    incident = import_one(app, only_discovery(seed_log))
+    app.record(incident, {"type": "InsurerNotified", "on": "2005-06-02", "channel": channel}, INSURED)
+    row = deadline(app.deadlines(incident), "insurer_notice")
+    assert (row.met_on == D("2005-06-02")) is met
+    assert ("a written notice is still needed" in row.rule) is not met
+
+
+def test_a_call_then_a_written_notice_meets_it_on_the_written_day(app, seed_log):
+    incident = import_one(app, only_discovery(seed_log))
+    app.record(incident, {"type": "InsurerNotified", "on": "2005-06-02", "channel": "phone"}, INSURED)
+    app.record(incident, {"type": "InsurerNotified", "on": "2005-06-08", "channel": "written"}, INSURED)
+    row = deadline(app.deadlines(incident), "insurer_notice")
+    assert row.met_on == D("2005-06-08") and row.status(TODAY) == "met_late"
 
 
 def test_the_insurer_notice_period_is_a_programme_setting(app, seed_log):
