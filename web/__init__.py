@@ -110,7 +110,8 @@ def _blueprints() -> list[Any]:
             if exc.name != f"web.{name}":
                 raise
             continue
-        found.append(module.bp)
+        if getattr(module, "bp", None) is not None:
+            found.append(module.bp)
     return found
 
 
