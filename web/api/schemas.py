@@ -1,0 +1,301 @@
+"""JSON schemas of the API's bodies and answers, for the OpenAPI document only.
+
+The events' schemas come straight from the core's pydantic models (``events.values.SCHEMAS``,
+the same models ``validate_event`` checks with). The policy terms are a copy of the
+core's ``PolicyInput``, which the web layer may not import (``events.policy`` is behind the
+import-linter contract); ``tests/web/test_api.py`` holds the copy equal to the original.
+The answers are described here, beside the views that build them.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
+from pydantic.json_schema import GenerateJsonSchema
+
+from casemgr.rules.deadlines import STATUSES
+from events.values import DEADLINES, SCHEMAS, IsoDate, IsoInstant, Name, NameOrBlank, Yen
+
+FORMATS = {"_iso_date": "date", "_iso_instant": "date-time"}
+
+
+class WithFormats(GenerateJsonSchema):
+    """pydantic's generator, telling dates (``YYYY-MM-DD``) and instants by their validator."""
+
+    def function_before_schema(self, schema: Any) -> Any:
+        out = super().function_before_schema(schema)
+        function = schema.get("function", {}).get("function")
+        fmt = FORMATS.get(getattr(function, "__name__", ""))
+        if fmt and out.get("type") == "string":
+            out = {**out, "format": fmt}
+        return out
+
+
+# -- the policy terms (a copy of events.policy.PolicyInput; the test keeps them equal) --------------
+
+PATTERN_NAMES = ("A", "B", "C", "D", "E")
+RIDER_NAMES = ("network", "credit_card")
+
+
+class InsuredInput(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    code: Name | None = None
+    name: Name
+    industry: NameOrBlank = ""
+    annual_revenue_yen: Yen = 0
+
+
+class PolicyInput(BaseModel):
+    """The policy's terms (DOMAIN §2), as in an incident log's ``policy``."""
+
+    model_config = ConfigDict(extra="forbid")
+    number: Name
+    programme: Name = "default"
+    insured: InsuredInput
+    pattern: Literal[PATTERN_NAMES] | None = None
+    period_start: IsoInstant
+    period_end: IsoInstant
+    initial_inception: IsoInstant | None = None
+    enrolment_applied_on: IsoDate | None = None
+    liability_limit_yen: Yen | None = None
+    third_party_sublimit_yen: Yen | None = None
+    expense_limit_yen: Yen | None = None
+    deductible_yen: Yen = 100_000
+    expense_coinsurance_pct: Annotated[StrictInt, Field(ge=0, le=100)] = 90
+    riders: list[Literal[RIDER_NAMES]] = []
+    pl_insurance: StrictBool = False
+    insurer_notice_days: Annotated[StrictInt, Field(ge=0, le=365)] = 5
+
+
+# -- answers ---------------------------------------------------------------------------------------------
+
+class Described(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ErrorDetail(Described):
+    field: str | None = Field(description="The field at fault (dotted: `LeakDiscovered.cost_yen`), or null.")
+    message: str = Field(description="What is wrong: the same words as the console command's.")
+
+
+class Error(Described):
+    error: ErrorDetail
+
+
+class Created(Described):
+    id: str = Field(description="The new policy's or incident's id.")
+
+
+class Recorded(Described):
+    id: str = Field(description="The stored event's id, `e<n>`.", pattern=r"^e[0-9]+$")
+
+
+class Imported(Described):
+    policy: str
+    incidents: dict[str, str] = Field(description="Reference -> the incident's id.")
+
+
+class PolicyRow(BaseModel):
+    id: str
+    number: str
+    programme: str
+    business: str
+
+
+class PolicyList(Described):
+    items: list[PolicyRow]
+    next: None = None
+
+
+class Amounts(Described):
+    liability_yen: int
+    expenses_yen: int
+
+
+class PolicyUsage(BaseModel):
+    """The terms (as in an incident log) with what the incidents used and what is left."""
+
+    id: str
+    number: str
+    programme: str
+    insured: dict[str, Any]
+    period_start: str
+    period_end: str
+    liability_limit_yen: int
+    third_party_sublimit_yen: int
+    expense_limit_yen: int
+    deductible_yen: int
+    expense_coinsurance_pct: int
+    incidents: int
+    used: Amounts
+    left: Amounts
+
+
+class IncidentRow(Described):
+    incident: str
+    reference: str = Field(description="POLICY-NUMBER/REFERENCE")
+    policy: str
+    programme: str
+    business: str
+    discovered_on: str
+    accident_date: str
+    affected_count: int
+    closed: bool
+    version: int
+    deadlines: dict[str, int] = Field(description="Deadline status -> how many of the incident's deadlines have it.")
+
+
+class IncidentList(Described):
+    items: list[IncidentRow]
+    next: str | None = Field(description="The cursor of the next page (pass it as `page`), null on the last.")
+
+
+class Deadline(Described):
+    incident: str
+    reference: str
+    deadline: Literal[DEADLINES]
+    claim_ref: str | None
+    due: str
+    status: Literal[STATUSES]
+    met_on: str | None
+    rule: str
+    programme: str
+    business: str
+
+
+class DeadlineList(Described):
+    items: list[Deadline]
+    next: str | None = Field(description="The cursor of the next page (pass it as `page`), null on the last.")
+
+
+class IncidentSummary(Described):
+    incident: str
+    reference: str
+    policy: str
+    policy_number: str
+    programme: str
+    business: str
+    version: int
+    closed: bool
+    summary: str
+    discovered_on: str
+    accident_date: str
+    accident_estimated: bool
+    affected_count: int
+    deadlines: list[Deadline]
+
+
+class HistoryRow(Described):
+    id: str
+    version: int
+    type: str
+    on: str
+    at: str | None
+    recorded_at: str
+    by: str
+    role: str
+    note: str | None
+    data: dict[str, Any]
+    voided_by: str | None = Field(description="The id of the EventVoided that voided it, or null.")
+
+
+class Line(Described):
+    event: str
+    type: str
+    part: Literal["liability", "expenses"]
+    on: str
+    amount_yen: int
+    counted_yen: int
+    rule: str
+    claim_ref: str | None
+    category: str | None
+
+
+class Liability(BaseModel):
+    gross_yen: int
+    deductible_yen: int
+    payable_yen: int
+
+
+class Expenses(BaseModel):
+    eligible_yen: int
+    deductible_yen: int
+    coinsured_yen: int
+    payable_yen: int
+
+
+class Statement(Described):
+    incident: str
+    reference: str
+    version: int
+    accident_date: str
+    accident_estimated: bool
+    liability: Liability
+    expenses: Expenses
+    total_payable_yen: int
+    paid_yen: int
+    paid: Amounts
+    outstanding_yen: int
+    flags: list[str]
+    lines: list[Line]
+
+
+class IncidentInLog(BaseModel):
+    reference: Name
+    events: list[dict[str, Any]] = Field(
+        description="Events of DOMAIN §3.1 (see `Event`), the first a LeakDiscovered; each may carry a file-local "
+                    "`id` that EventVoided and CoverageDecided refer to.")
+
+
+class IncidentLog(Described):
+    policy: PolicyInput
+    incidents: list[IncidentInLog] = []
+
+
+ANSWERS: tuple[type[BaseModel], ...] = (
+    Error, Created, Recorded, Imported, PolicyList, PolicyUsage, IncidentList, DeadlineList, IncidentSummary,
+    Statement, IncidentLog, HistoryRow,
+)
+
+
+def components() -> dict[str, dict[str, Any]]:
+    """Every component schema by name: the answers, the policy terms, each event type (with
+    its ``type``), ``Event`` (one of them, told apart by ``type``) and the bodies."""
+    out: dict[str, dict[str, Any]] = {}
+
+    def add(model: type[BaseModel], name: str | None = None) -> dict[str, Any]:
+        schema = model.model_json_schema(ref_template="#/components/schemas/{model}", schema_generator=WithFormats)
+        for sub, body in schema.pop("$defs", {}).items():
+            out.setdefault(sub, body)
+        out[name or model.__name__] = schema
+        return schema
+
+    for model in ANSWERS:
+        add(model)
+    add(PolicyInput, "PolicyTerms")
+    out.pop("PolicyInput", None)
+    out["IncidentLog"]["properties"]["policy"] = {"$ref": "#/components/schemas/PolicyTerms"}
+    for kind, model in SCHEMAS.items():
+        schema = add(model, kind)
+        schema["properties"] = {"type": {"const": kind, "type": "string"}, **schema["properties"]}
+        schema["required"] = ["type", *schema.get("required", [])]
+        schema["description"] = (model.__doc__ or "").strip() or f"The event {kind} (DOMAIN §3.1)."
+    out["Event"] = {
+        "description": "One event of DOMAIN §3.1, told apart by `type`. Exactly one of `on` (a date) and `at` "
+                       "(an instant with offset) is required. Amounts are integer yen >= 0.",
+        "oneOf": [{"$ref": f"#/components/schemas/{kind}"} for kind in SCHEMAS],
+        "discriminator": {"propertyName": "type",
+                          "mapping": {kind: f"#/components/schemas/{kind}" for kind in SCHEMAS}},
+    }
+    out["History"] = {"type": "array", "items": {"$ref": "#/components/schemas/HistoryRow"}}
+    out["OpenIncident"] = {
+        "type": "object", "additionalProperties": False, "required": ["policy", "reference", "event"],
+        "properties": {
+            "policy": {"type": "string", "description": "The policy's id or number."},
+            "reference": {"type": "string", "minLength": 1, "maxLength": 100, "pattern": "^[^/]+$",
+                          "description": "The incident's reference under its policy (no `/`)."},
+            "event": {"$ref": "#/components/schemas/LeakDiscovered"},
+        },
+    }
+    return out
