@@ -1,0 +1,209 @@
+"""The staff pages: each view reads its form, makes one core call (or the two a page shows:
+rows and counts) and renders the page or, for htmx, the fragment it includes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from urllib.parse import quote
+
+from flask import current_app, flash, redirect, request, url_for
+from flask_babel import format_date, gettext as _, ngettext
+from werkzeug.routing import BuildError
+
+from casemgr.errors import DomainError, NotPermitted
+from casemgr.readmodels.queries import Page
+from events.values import DEADLINES, JST
+from web.auth import current_actor
+from web.htmx import render
+from web.staff import bp
+from web.staff.forms import (
+    DEADLINE_LABELS, LIMIT_FIELDS, PATTERN_CHOICES, RIDER_CHOICES, RIDER_LABELS, STATUS_LABELS, STATUS_ORDER,
+    Listing, field_of, listing, policy_payload, policy_values,
+)
+from web.staff.presets import PATTERNS, mid_term_start
+
+
+def _service():  # type: ignore[no-untyped-def]
+    return current_app.extensions["casemgr"].service
+
+
+def incident_url(number: str, reference: str) -> str:
+    """The incident page (``incidents.show``); its URL names POLICY/REFERENCE, URL-encoded."""
+    ref = f"{number}/{reference}"
+    try:
+        return url_for("incidents.show", ref=ref)
+    except BuildError:  # that blueprint is not installed: the same URL by hand
+        return "/incidents/" + quote(ref, safe="/")
+
+
+def day(value: dt.date | None) -> str:
+    """A due date with its weekday in the user's language: 2005-06-06 (月) / 2005-06-06 (Mon)."""
+    return format_date(value, "yyyy-MM-dd (EEE)") if value else ""
+
+
+def instant(value: str | None) -> str:
+    """An ISO instant of the policy's terms, in JST."""
+    if not value:
+        return ""
+    return dt.datetime.fromisoformat(value).astimezone(JST).strftime("%Y-%m-%d %H:%M")
+
+
+def when(row: Any, today: dt.date) -> str:
+    """Days left, or overdue by, or when it was met."""
+    if row.status in ("met", "met_late"):
+        return _("met on %(day)s", day=day(row.met_on))
+    if row.status == "not_applicable":
+        return "—"
+    left = (row.due - today).days
+    if left > 0:
+        return ngettext("%(num)d day left", "%(num)d days left", left)
+    if left == 0:
+        return _("due today")
+    return ngettext("overdue by %(num)d day", "overdue by %(num)d days", -left)
+
+
+@bp.context_processor
+def _helpers() -> dict[str, Any]:
+    return {"deadline_label": lambda name: DEADLINE_LABELS.get(name, name),
+            "status_label": lambda name: STATUS_LABELS.get(name, name),
+            "rider_label": lambda name: RIDER_LABELS.get(name, name),
+            "incident_url": incident_url, "day": day, "when": when, "instant": instant,
+            "STATUS_ORDER": STATUS_ORDER, "DEADLINES": DEADLINES}
+
+
+def _own_programmes() -> tuple[str, ...]:
+    return tuple(sorted(current_actor().programmes))
+
+
+def _failed(f: Listing, exc: DomainError) -> None:
+    f.errors[exc.field if exc.field in ("cursor", "per_page", "status") else ""] = exc.message
+
+
+# -- the deadline dashboard ----------------------------------------------------------------
+
+@bp.route("/")
+def dashboard():  # type: ignore[no-untyped-def]
+    actor, service = current_actor(), _service()
+    f = listing(request.args)
+    today = service.today()
+    page, counts = Page((), None), {}
+    if not f.errors:
+        try:
+            page = service.deadlines(actor, today, f.flt, f.programmes, f.businesses, f.per_page, f.cursor)
+            counts = service.deadline_counts(actor, today, f.flt, f.programmes, f.businesses)
+        except DomainError as exc:
+            _failed(f, exc)
+    return render("staff/dashboard.html", "staff/_deadlines.html", 400 if f.errors else 200,
+                  f=f, result=page, counts=counts, today=today, programmes=_own_programmes(),
+                  statuses=STATUS_ORDER)
+
+
+# -- incidents -----------------------------------------------------------------------------
+
+@bp.route("/incidents")
+def incidents():  # type: ignore[no-untyped-def]
+    actor, service = current_actor(), _service()
+    f = listing(request.args, deadlines=False)
+    policy = request.args.get("policy", "").strip() or None
+    if policy:
+        f.values["policy"] = policy
+    today = service.today()
+    page, counts = Page((), None), {}
+    if not f.errors:
+        try:
+            page = service.incidents(actor, today, f.closed, f.programmes, f.businesses, policy, f.per_page, f.cursor)
+            counts = service.incident_counts(actor, f.programmes, f.businesses)
+        except DomainError as exc:
+            _failed(f, exc)
+    return render("staff/incidents.html", "staff/_incidents.html", 400 if f.errors else 200,
+                  f=f, result=page, counts=counts, today=today, programmes=_own_programmes())
+
+
+# -- policies ------------------------------------------------------------------------------
+
+@bp.route("/policies")
+def policies():  # type: ignore[no-untyped-def]
+    rows = _service().policies(current_actor())
+    return render("staff/policies.html", rows=rows, may_issue=current_actor().role == "staff")
+
+
+def _issuer() -> tuple[str, ...]:
+    """Only insurer staff issue policies, in their own programmes."""
+    if current_actor().role != "staff":
+        raise NotPermitted(_("Only insurer staff issue policies, in the programmes they are assigned to."))
+    return _own_programmes()
+
+
+def preview(values: dict[str, Any]) -> dict[str, Any]:
+    """What the form would give: the limits and when coverage starts (for the preview only;
+    the core decides on submit)."""
+    out: dict[str, Any] = {"limits": PATTERNS.get(values["pattern"]), "pattern": values["pattern"],
+                           "start": None, "problem": None}
+    if values["pattern"] == "custom":
+        limits = []
+        for name in LIMIT_FIELDS:
+            try:
+                limits.append(int(str(values[name]).replace(",", "")))
+            except ValueError:
+                limits.append(None)
+        if limits[1] is None:
+            limits[1] = limits[2]
+        out["limits"] = tuple(limits)
+    try:
+        start = dt.datetime.fromisoformat(values["period_start"]).replace(tzinfo=JST)
+        end = dt.datetime.fromisoformat(values["period_end"]).replace(tzinfo=JST)
+    except ValueError:
+        return out
+    out["start"], out["end"] = start, end
+    if values["enrolment_applied_on"]:
+        try:
+            applied = dt.date.fromisoformat(values["enrolment_applied_on"])
+        except ValueError:
+            out["problem"] = _("Enter a date as YYYY-MM-DD.")
+            return out
+        out["start"] = mid_term_start(applied)
+        out["mid_term"] = True
+        if out["start"] <= start:
+            out["problem"] = _("A mid-term enrolment must start after the programme starts.")
+        elif out["start"] >= end:
+            out["problem"] = _("Coverage would start at or after the end of the period.")
+    return out
+
+
+def _policy_form(values: dict[str, Any], errors: dict[str, str], status: int = 200):  # type: ignore[no-untyped-def]
+    return render("staff/policy_new.html", status=status, values=values, errors=errors,
+                  programmes=_own_programmes(), patterns=PATTERNS, pattern_choices=PATTERN_CHOICES,
+                  riders=RIDER_CHOICES, rider_labels=RIDER_LABELS, preview=preview(values))
+
+
+@bp.route("/policies/new", methods=["GET", "POST"])
+def new_policy():  # type: ignore[no-untyped-def]
+    programmes = _issuer()
+    if request.method == "GET":
+        return _policy_form(policy_values(request.args, programmes), {})
+    values = policy_values(request.form, programmes)
+    payload, errors = policy_payload(values)
+    if not errors:
+        try:
+            recorded = _service().issue_policy(current_actor(), payload)
+        except DomainError as exc:
+            errors[field_of(exc.field)] = exc.message
+        else:
+            flash(_("Policy %(number)s issued.", number=payload["number"]))
+            if recorded.view_error:
+                flash(_("The lists may take a moment to show it."))
+            return redirect(url_for("staff.policy", number=payload["number"]), 303)
+    return _policy_form(values, errors, 422)
+
+
+@bp.route("/policies/preview")
+def policy_preview():  # type: ignore[no-untyped-def]
+    values = policy_values(request.args, _issuer())
+    return render("staff/policy_preview.html", "staff/_policy_preview.html", preview=preview(values))
+
+
+@bp.route("/policies/<path:number>")
+def policy(number: str):  # type: ignore[no-untyped-def]
+    usage = _service().policy(current_actor(), number)
+    return render("staff/policy.html", usage=usage, terms=usage.terms)
