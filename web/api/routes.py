@@ -8,8 +8,9 @@ table and ``web.api.openapi`` the document, so the two cannot disagree.
 (``SK-1%2FINC-1``). A WSGI server hands the path over decoded, so every
 ``/incidents/...`` path goes to one dispatcher that reads the raw request URI (every
 server we run under gives it) to tell the incident from what follows it; without the raw
-URI, a trailing ``/events``, ``/statement`` or ``/export`` after an id or after something
-holding a ``/`` is taken as the sub-resource (a reference never holds ``/``).
+URI (or when the client left the ``/`` unencoded), a trailing ``/events``, ``/statement`` or
+``/export`` after an id or after something holding a ``/`` is taken as the sub-resource (a
+reference never holds ``/``).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from urllib.parse import unquote, urlsplit
 
 from flask import Blueprint, Response, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import PathConverter
 
 from events.values import parse_date
 
@@ -91,16 +93,25 @@ def operation(method: str, path: str, summary: str, **details: Any) -> Callable[
 INCIDENT_ROOT = "/incidents/{incident}"
 
 
+class AnyPath(PathConverter):
+    """Werkzeug's ``path``, but also across a decoded line break (``%0A``): such a path must
+    reach the API (a JSON 404), not fall out of it."""
+
+    regex = r"[^/][\s\S]*?"
+
+
 def register(bp: Blueprint) -> None:
     """One rule per operation; every ``/incidents/{incident}...`` path through ``dispatch``;
     anything else under /api/v1 to a JSON 404 or 405."""
+    bp.record_once(lambda state: state.app.url_map.converters.setdefault("anypath", AnyPath))
     for op in OPERATIONS:
         if op.path.startswith(INCIDENT_ROOT):
             continue
-        rule = re.sub(r"\{(\w+)\}", r"<path:\1>", op.path)
+        rule = re.sub(r"\{(\w+)\}", r"<anypath:\1>", op.path)
         bp.add_url_rule(rule, endpoint=op.name, view_func=op.view, methods=[op.method])
-    bp.add_url_rule("/incidents/<path:rest>", endpoint="incident_resource", view_func=dispatch, methods=list(METHODS))
-    bp.add_url_rule("/<path:rest>", endpoint="unknown", view_func=unknown, methods=list(METHODS))
+    bp.add_url_rule("/incidents/<anypath:rest>", endpoint="incident_resource", view_func=dispatch,
+                    methods=list(METHODS))
+    bp.add_url_rule("/<anypath:rest>", endpoint="unknown", view_func=unknown, methods=list(METHODS))
 
 
 def incident_operations() -> dict[tuple[str, str], Operation]:
@@ -127,11 +138,12 @@ def split_incident_path(rest: str) -> tuple[str, str]:
     """(incident, sub-resource) of the path after ``/incidents/``."""
     subs = {sub for sub, _ in incident_operations() if sub}
     raw = _raw_rest()
-    if raw is not None:
+    if raw is not None:  # the path as sent: an encoded "/" (%2F) is still part of the incident
         segments = raw.split("/")
-        first = unquote(segments[0])
-        if len(segments) <= 2 and ("%2f" in segments[0].lower() or _is_uuid(first)):
-            return first, unquote(segments[1]) if len(segments) == 2 else ""
+        if len(segments) == 1:
+            return unquote(segments[0]), ""
+        if len(segments) == 2 and unquote(segments[1]) in subs | {""}:
+            return unquote(segments[0]), unquote(segments[1])
     head, sep, last = rest.rpartition("/")
     if sep and last in subs and (_is_uuid(head) or "/" in head):
         return head, last

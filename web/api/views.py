@@ -105,7 +105,9 @@ def import_log() -> Any:
 def list_policies() -> Any:
     check_query("list_policies")
     rows = _service().policies(_actor(), q_list("programme"), q_list("business"))
-    return jsonify({"items": rows, "next": None})
+    items = [{"id": r["policy_id"], "number": r["number"], "programme": r["programme"], "business": r["business"]}
+             for r in rows]
+    return jsonify({"items": items, "next": None})
 
 
 @operation("POST", "/policies", "Issue a policy (DOMAIN §2 terms)", body="PolicyTerms", status=201,
