@@ -10,6 +10,7 @@ from urllib.parse import quote
 import pytest
 
 from casemgr.errors import ConcurrentUpdate
+from events.errors import AlreadySent
 from tests.conftest import OPERATOR, SEED_001
 from tests.web.conftest import ALICE, BOB, ROOT, SATO, login
 from web.api.auth import TokenCache
@@ -269,11 +270,19 @@ def test_a_conflict_is_a_409(api, web_app, monkeypatch):
     assert response.status_code == 409 and "nothing was stored" in error_of(response)["message"]
 
 
-@pytest.mark.skip(reason="a repeated ReminderSent (AlreadySent, 409) is the system's to record, and no API user "
-                         "can be `system` (tokens belong to insured, staff and admin users); the mapping "
-                         "AlreadySent -> 409 sits beside ConcurrentUpdate's, tested above")
-def test_a_repeated_reminder_is_a_409():
-    pass
+def test_a_reminder_already_sent_is_a_409(api, web_app, monkeypatch):
+    """A repeated ReminderSent is the system's to record and no API user can be ``system``
+    (tokens belong to insured, staff and admin users): through the API a ReminderSent is a
+    role refusal (422). The 409 its AlreadySent would get is checked by raising it."""
+    reminder = {"type": "ReminderSent", "on": "2005-06-02", "deadline": "insurer_notice", "due": "2005-06-06",
+                "offset_days": 3, "to": [ALICE], "message_id": "<r1@casemgr>"}
+    assert error_of(api("alice", "POST", f"/incidents/{enc(OWN_ID)}/events", reminder))["field"] == "type"
+
+    def sent(*args, **kwargs):
+        raise AlreadySent("this reminder was already sent (e2)", "ReminderSent")
+    monkeypatch.setattr(web_app.extensions["casemgr"].service, "record", sent)
+    response = api("alice", "POST", f"/incidents/{enc(OWN_ID)}/events", reminder)
+    assert response.status_code == 409 and error_of(response)["field"] == "ReminderSent"
 
 
 def test_an_unknown_path_is_a_json_404_and_a_wrong_method_a_json_405(api):
