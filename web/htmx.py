@@ -14,7 +14,8 @@ def render(page: str, fragment: str | None = None, status: int = 200, trigger: s
            **context: Any):
     """``page`` for a browser, ``fragment`` for htmx (when given); ``trigger`` names an
     event other parts of the page listen for (``HX-Trigger``), e.g. ``statement-changed``."""
-    template = fragment if fragment and htmx else page
+    # htmx restoring history (back button after hx-push-url) wants the whole page.
+    template = fragment if fragment and htmx and not htmx.history_restore_request else page
     response = make_response(render_template(template, **context), status)
     if trigger:
         response.headers["HX-Trigger"] = trigger

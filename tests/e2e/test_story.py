@@ -76,8 +76,12 @@ def test_an_insured_user_reports_a_leak_and_a_staff_user_finds_it_on_the_dashboa
                                       incident_ref))
     open_form(page, "IndividualsNotified")
     page.fill("form#form-IndividualsNotified input[name=on]", "2026-12-31")
+    page.fill("form#form-IndividualsNotified input[name=recipients]", "10")
+    page.fill("form#form-IndividualsNotified input[name=cost_yen]", "1000")
     page.click("form#form-IndividualsNotified button[type=submit]")
     page.wait_for_selector("form#form-IndividualsNotified .field-error")
+    assert "2026-12-31" in page.inner_text("form#form-IndividualsNotified")  # the date's own error, beside it
+    page.locator("form#form-IndividualsNotified").scroll_into_view_if_needed()
     shot(page, "incident-ja", full=False)
     after = len(core.service.history(core.accounts.authenticate_password(logins["insured"].email,
                                                                            logins["insured"].password),
