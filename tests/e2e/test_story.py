@@ -16,9 +16,20 @@ def shot(page, name: str, full: bool = True) -> None:
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=full)
 
 
+def submit(page, kind: str) -> None:
+    """Send an event form; when it is recorded, wait until the forms panel has been
+    replaced by its refresh (HX-Trigger: incident-changed), so the next form is the live one."""
+    page.evaluate("() => { document.querySelector('#forms').dataset.stale = '1' }")
+    page.click(f"form#form-{kind} button[type=submit]")
+
+
+def settled(page) -> None:
+    page.wait_for_function("() => !document.querySelector('#forms').dataset.stale")
+    page.wait_for_timeout(100)  # htmx settles swapped content after a short delay
+
+
 def open_form(page, kind: str) -> str:
     """Unfold the event form as a person would (its <details>); its CSS selector."""
-    page.wait_for_load_state("networkidle")  # panels refreshed by incident-changed are in place
     details = page.locator(f"details:has(form#form-{kind})")
     if details.get_attribute("open") is None:
         details.locator("summary").click()
@@ -58,14 +69,16 @@ def test_an_insured_user_reports_a_leak_and_a_staff_user_finds_it_on_the_dashboa
     open_form(page, "Publicized")
     page.fill("form#form-Publicized input[name=on]", "2026-11-21")
     page.select_option("form#form-Publicized select[name=how]", "press_release")
-    page.click("form#form-Publicized button[type=submit]")
+    submit(page, "Publicized")
     page.wait_for_function("() => document.querySelector('#timeline').innerText.includes('2026-11-21')")
+    settled(page)
     open_form(page, "IndividualsNotified")
     page.fill("form#form-IndividualsNotified input[name=on]", "2026-11-21")
     page.fill("form#form-IndividualsNotified input[name=recipients]", "1500")
     page.fill("form#form-IndividualsNotified input[name=cost_yen]", "300000")
-    page.click("form#form-IndividualsNotified button[type=submit]")
+    submit(page, "IndividualsNotified")
     page.wait_for_function("() => document.querySelector('#statement').innerText.includes('300,000')")
+    settled(page)
     assert page.evaluate("() => window.__same_page") == marker  # htmx swapped fragments: the page never reloaded
     assert "300,000" in page.inner_text("#timeline") or "300000" in page.inner_text("#timeline")
 
