@@ -36,7 +36,7 @@ class InsuredInput(BaseModel):
 
 
 class PolicyInput(BaseModel):
-    """The ``policy`` object of an incident log."""
+    """The policy's terms (DOMAIN §2): the ``policy`` object of an incident log."""
 
     model_config = ConfigDict(extra="forbid")
     number: Name

@@ -431,12 +431,6 @@ def test_the_event_schemas_are_the_cores_one_of_by_type(document):
     assert leak_schema["properties"]["affected_count"]["minimum"] == 0
 
 
-def test_the_documented_policy_terms_are_the_cores():
-    from events.policy import PolicyInput as Core
-    from web.api.schemas import PolicyInput as Documented
-    assert Documented.model_json_schema() == {**Core.model_json_schema(), "description": Documented.__doc__}
-
-
 def test_answers_match_their_documented_schemas(api, document):
     from jsonschema import Draft202012Validator
 

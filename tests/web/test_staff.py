@@ -14,7 +14,6 @@ from events import policy as core_policy
 from events.values import Actor
 from tests.conftest import OPERATOR
 from tests.web.conftest import ALICE, BOB, ROOT, SATO, csrf, login
-from web.staff import presets
 
 SATO_ACTOR = Actor("staff", SATO, None, frozenset({"P1"}))
 
@@ -239,14 +238,6 @@ def test_the_mid_term_preview_computes_the_coverage_start(client):
     assert "2005-08-01 00:00" in without_js and 'value="2005-06-15"' in without_js
     late = client.get(query.replace("2005-06-15", "2006-03-10"), headers={"HX-Request": "true"})
     assert "field-error" in late.get_data(as_text=True)
-
-
-def test_the_forms_presets_are_the_cores():
-    assert presets.PATTERNS == core_policy.PATTERNS
-    day = dt.date(2004, 1, 1)
-    while day < dt.date(2007, 1, 1):
-        assert presets.mid_term_start(day) == core_policy.mid_term_start(day)
-        day += dt.timedelta(days=13)
 
 
 def test_a_policy_form_without_its_csrf_token_is_refused(client):

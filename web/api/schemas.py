@@ -1,21 +1,22 @@
 """JSON schemas of the API's bodies and answers, for the OpenAPI document only.
 
 The events' schemas come straight from the core's pydantic models (``events.values.SCHEMAS``,
-the same models ``validate_event`` checks with). The policy terms are a copy of the
-core's ``PolicyInput``, which the web layer may not import (``events.policy`` is behind the
-import-linter contract); ``tests/web/test_api.py`` holds the copy equal to the original.
+the same models ``validate_event`` checks with). The policy terms are the core's own
+``PolicyInput`` (re-exported by ``casemgr.terms``, since ``events.policy`` is behind the
+import-linter contract), documented as ``PolicyTerms``.
 The answers are described here, beside the views that build them.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
+from pydantic import BaseModel, ConfigDict, Field
 from pydantic.json_schema import GenerateJsonSchema
 
 from casemgr.rules.deadlines import STATUSES
-from events.values import DEADLINES, SCHEMAS, IsoDate, IsoInstant, Name, NameOrBlank, Yen
+from casemgr.terms import PolicyInput
+from events.values import DEADLINES, SCHEMAS, Name
 
 FORMATS = {"_iso_date": "date", "_iso_instant": "date-time"}
 
@@ -30,42 +31,6 @@ class WithFormats(GenerateJsonSchema):
         if fmt and out.get("type") == "string":
             out = {**out, "format": fmt}
         return out
-
-
-# -- the policy terms (a copy of events.policy.PolicyInput; the test keeps them equal) --------------
-
-PATTERN_NAMES = ("A", "B", "C", "D", "E")
-RIDER_NAMES = ("network", "credit_card")
-
-
-class InsuredInput(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    code: Name | None = None
-    name: Name
-    industry: NameOrBlank = ""
-    annual_revenue_yen: Yen = 0
-
-
-class PolicyInput(BaseModel):
-    """The policy's terms (DOMAIN §2), as in an incident log's ``policy``."""
-
-    model_config = ConfigDict(extra="forbid")
-    number: Name
-    programme: Name = "default"
-    insured: InsuredInput
-    pattern: Literal[PATTERN_NAMES] | None = None
-    period_start: IsoInstant
-    period_end: IsoInstant
-    initial_inception: IsoInstant | None = None
-    enrolment_applied_on: IsoDate | None = None
-    liability_limit_yen: Yen | None = None
-    third_party_sublimit_yen: Yen | None = None
-    expense_limit_yen: Yen | None = None
-    deductible_yen: Yen = 100_000
-    expense_coinsurance_pct: Annotated[StrictInt, Field(ge=0, le=100)] = 90
-    riders: list[Literal[RIDER_NAMES]] = []
-    pl_insurance: StrictBool = False
-    insurer_notice_days: Annotated[StrictInt, Field(ge=0, le=365)] = 5
 
 
 # -- answers ---------------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
 from casemgr.readmodels.queries import STATUSES, DeadlineFilter
+from casemgr.terms import PATTERNS, RIDERS
 from events.values import DEADLINES
 
 PER_PAGE, MAX_PER_PAGE = 50, 500
@@ -122,8 +123,8 @@ def listing(args: MultiDict, deadlines: bool = True) -> Listing:
 # -- the new-policy form -------------------------------------------------------------------
 
 PROGRAMME_START, PROGRAMME_END = "2005-04-01T16:00", "2006-04-01T16:00"  # the seeds' group programme, JST
-PATTERN_CHOICES = ("A", "B", "C", "D", "E")
-RIDER_CHOICES = ("network", "credit_card")
+PATTERN_CHOICES = tuple(PATTERNS)
+RIDER_CHOICES = RIDERS
 LIMIT_FIELDS = ("liability_limit_yen", "third_party_sublimit_yen", "expense_limit_yen")
 RIDER_LABELS = {"network": _l("Network rider"), "credit_card": _l("Credit-card rider")}
 

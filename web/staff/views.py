@@ -13,6 +13,7 @@ from werkzeug.routing import BuildError
 
 from casemgr.errors import DomainError, NotPermitted
 from casemgr.readmodels.queries import Page
+from casemgr.terms import PATTERNS, mid_term_start
 from events.values import DEADLINES, JST
 from web.auth import current_actor
 from web.htmx import render
@@ -21,7 +22,6 @@ from web.staff.forms import (
     DEADLINE_LABELS, LIMIT_FIELDS, PATTERN_CHOICES, RIDER_CHOICES, RIDER_LABELS, STATUS_LABELS, STATUS_ORDER,
     Listing, field_of, listing, policy_payload, policy_values,
 )
-from web.staff.presets import PATTERNS, mid_term_start
 
 
 def _service():  # type: ignore[no-untyped-def]
