@@ -45,6 +45,7 @@ DEFAULT_PROGRAMME = "default"
 PAGE = 500
 RETRIES = 10
 A = TypeVar("A")
+K = TypeVar("K", Programme, Business, User)  # the account aggregates, each listable
 T = TypeVar("T")
 
 
@@ -175,6 +176,12 @@ class Accounts:
         check_manager(actor)
         return self._retrying(attempt)
 
+    def list_programmes(self, actor: Actor) -> list[ProgrammeView]:
+        """Every programme, in the order they were created (those an import created on first
+        use too); for an admin or operator only."""
+        check_manager(actor)
+        return [_programme_view(p) for p in self._all(Programme)]
+
     def programme(self, code: str, actor: Actor) -> ProgrammeView:
         """A programme, for an admin or operator or its own staff; anyone else: NotFound."""
         programme = self._programme(code)
@@ -224,6 +231,12 @@ class Accounts:
 
         check_manager(actor)
         return self._retrying(attempt)
+
+    def list_businesses(self, actor: Actor) -> list[BusinessView]:
+        """Every business, in the order they were created (those an import created on first
+        use too); for an admin or operator only."""
+        check_manager(actor)
+        return [_business_view(b) for b in self._all(Business)]
 
     def business(self, code: str, actor: Actor) -> BusinessView:
         """A business, for an admin or operator or its own insured users; anyone else: NotFound."""
@@ -344,7 +357,7 @@ class Accounts:
     def list_users(self, actor: Actor) -> list[UserView]:
         """Every user, deactivated ones included, in the order they were added."""
         check_manager(actor)
-        return [_user_view(u) for u in self._all_users()]
+        return [_user_view(u) for u in self._all(User)]
 
     # -- logging in ---------------------------------------------------------------------
 
@@ -425,15 +438,17 @@ class Accounts:
             raise NotFound(f"no user {email}", "email")
         return found
 
-    def _all_users(self) -> Iterator[User]:
-        topic = get_topic(User.Created)
+    def _all(self, kind: type[K]) -> Iterator[K]:
+        """Every aggregate of that kind, in the order they were created: the notification
+        log read a page at a time, filtered by the topic of the kind's ``Created`` event."""
+        topic = get_topic(kind.Created)
         start = 1
         while True:
             page = self.app.recorder.select_notifications(start, PAGE, topics=[topic])
             for notification in page:
-                user = self._get(notification.originator_id, User)
-                if user is not None:
-                    yield user
+                found = self._get(notification.originator_id, kind)
+                if found is not None:
+                    yield found
             if len(page) < PAGE:
                 return
             start = page[-1].id + 1

@@ -246,3 +246,33 @@ def test_account_changes_are_audited_in_the_event_stream(app, accounts):
         ("Created", "console", "operator"), ("PasswordSet", "console", "operator"),
         ("Deactivated", ADMIN.user, "admin")]
     assert all(e.timestamp == app.clock.now() for e in events)
+
+
+def test_programmes_and_businesses_are_listed_in_the_order_they_were_created(accounts):
+    accounts.add_programme("CCI-TOKYO", "東京商工会議所", OPERATOR)
+    accounts.ensure_business("SK-2005-0001", "株式会社サンプル", "retail", 300_000_000, STAFF)  # an import's
+    accounts.update_business("M-0002", ADMIN, name="Other Ltd")
+    assert accounts.list_programmes(ADMIN) == [accounts.programme("SHOKOKAI-2005", OPERATOR),
+                                               accounts.programme("CCI-TOKYO", OPERATOR)]
+    assert accounts.list_programmes(ADMIN)[0].staff == (SATO,)
+    businesses = accounts.list_businesses(OPERATOR)
+    assert [(b.code, b.name) for b in businesses] == [
+        ("M-0001", "Shop"), ("M-0002", "Other Ltd"), ("SK-2005-0001", "株式会社サンプル")]
+    assert businesses[0] == accounts.business("M-0001", OPERATOR)
+
+
+def test_the_lists_read_past_a_page_of_the_notification_log(accounts, monkeypatch):
+    monkeypatch.setattr("casemgr.accounts.PAGE", 2)
+    for n in range(3):
+        accounts.add_programme(f"P-{n}", f"Programme {n}", OPERATOR)
+        accounts.add_business(f"M-1{n}", f"Business {n}", OPERATOR)
+    assert [p.code for p in accounts.list_programmes(OPERATOR)] == ["SHOKOKAI-2005", "P-0", "P-1", "P-2"]
+    assert [b.code for b in accounts.list_businesses(OPERATOR)] == ["M-0001", "M-0002", "M-10", "M-11", "M-12"]
+    assert [u.email for u in accounts.list_users(OPERATOR)] == [SATO, ALICE, BOB]
+
+
+@pytest.mark.parametrize("actor", [STAFF, INSURED, Actor("system", "workers")])
+def test_only_admin_or_operator_may_list_programmes_and_businesses(accounts, actor):
+    for listing in (accounts.list_programmes, accounts.list_businesses):
+        with pytest.raises(NotPermitted):
+            listing(actor)

@@ -35,6 +35,17 @@ def test_the_admin_page_lists_programmes_businesses_with_contacts_and_users(clie
     assert re.search(r'data-user="sato@insurer.jp".*?P1', page, re.S)
 
 
+def test_the_admin_page_lists_every_programme_and_business_even_without_users_or_policies(client):
+    accounts(client).add_programme("P8", "八王子商工会", OPERATOR)
+    accounts(client).ensure_business("B8", "八福商店", "retail", 0, OPERATOR)  # as an import creates it
+    log_in(client, ROOT)
+    page = client.get("/admin/").get_data(as_text=True)
+    programmes, businesses = (page.split(f'id="{section}"')[1].split("</table>")[0]
+                              for section in ("programmes", "businesses"))
+    assert "八王子商工会" in programmes and "<td>P1</td>" in programmes and "<td>P8</td>" in programmes
+    assert "八福商店" in businesses and "<td>B1</td>" in businesses and "<td>B8</td>" in businesses
+
+
 def test_an_admin_adds_a_business_with_its_contacts_and_then_a_user_of_it(client):
     log_in(client, ROOT)
     response = post(client, "/admin/businesses", code="B7", name="七福商店", industry="retail",

@@ -10,7 +10,7 @@ from typing import Any
 from flask import current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 
-from casemgr.errors import DomainError, NotFound
+from casemgr.errors import DomainError
 from web.admin import bp
 from web.auth import current_actor
 from web.htmx import render
@@ -33,38 +33,18 @@ def _split(raw: str) -> list[str]:
     return [part for part in re.split(r"[\s,、]+", raw) if part]
 
 
-def _overview(lookup: dict[str, str]) -> dict[str, Any]:
-    """Users, and the programmes and businesses they, the policies or the lookup name.
-    (The core lists users but not programmes or businesses by themselves.)"""
+def _overview() -> dict[str, Any]:
+    """Every programme and business (by code) and every user (in the order they were added)."""
     actor, accounts = current_actor(), _accounts()
-    users = accounts.list_users(actor)
-    policies = current_app.extensions["casemgr"].service.policies(actor)
-    programme_codes = {p for u in users for p in u.programmes} | {p["programme"] for p in policies}
-    business_codes = {u.business for u in users if u.business} | {p["business"] for p in policies}
-    if lookup.get("programme"):
-        programme_codes.add(lookup["programme"])
-    if lookup.get("business"):
-        business_codes.add(lookup["business"])
-    programmes, businesses, missing = [], [], []
-    for code in sorted(programme_codes):
-        try:
-            programmes.append(accounts.programme(code, actor))
-        except NotFound:
-            missing.append(code)
-    for code in sorted(business_codes):
-        try:
-            businesses.append(accounts.business(code, actor))
-        except NotFound:
-            missing.append(code)
-    return {"users": users, "programmes": programmes, "businesses": businesses, "missing": missing}
+    return {"users": accounts.list_users(actor),
+            "programmes": sorted(accounts.list_programmes(actor), key=lambda p: p.code),
+            "businesses": sorted(accounts.list_businesses(actor), key=lambda b: b.code)}
 
 
 def _page(status: int = 200, form: str | None = None, values: dict[str, str] | None = None,
           errors: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
-    lookup = {"programme": request.args.get("programme", "").strip(),
-              "business": request.args.get("business", "").strip()}
-    return render("admin/index.html", status=status, lookup=lookup, form=form, values=values or {},
-                  errors=errors or {}, roles=ROLES, languages=LANGUAGES, **_overview(lookup))
+    return render("admin/index.html", status=status, form=form, values=values or {}, errors=errors or {},
+                  roles=ROLES, languages=LANGUAGES, **_overview())
 
 
 def _refused(form: str, exc: DomainError):  # type: ignore[no-untyped-def]
@@ -73,9 +53,9 @@ def _refused(form: str, exc: DomainError):  # type: ignore[no-untyped-def]
     return _page(422, form, values, {field if field in FORMS[form] else "": exc.message})
 
 
-def _done(message: str, **lookup: str):  # type: ignore[no-untyped-def]
+def _done(message: str, section: str):  # type: ignore[no-untyped-def]
     flash(message)
-    return redirect(url_for("admin.index", **lookup), 303)
+    return redirect(url_for("admin.index", _anchor=section), 303)
 
 
 @bp.route("/")
@@ -91,7 +71,7 @@ def add_programme():  # type: ignore[no-untyped-def]
                                           insurer=f.get("insurer", "").strip())
     except DomainError as exc:
         return _refused("programme", exc)
-    return _done(_("Programme %(code)s added.", code=added.code), programme=added.code)
+    return _done(_("Programme %(code)s added.", code=added.code), "programmes")
 
 
 @bp.route("/businesses", methods=["POST"])
@@ -107,7 +87,7 @@ def add_business():  # type: ignore[no-untyped-def]
             contacts=_split(f.get("contacts", "")), lang=f.get("lang", "ja"))
     except DomainError as exc:
         return _refused("business", exc)
-    return _done(_("Business %(code)s added.", code=added.code), business=added.code)
+    return _done(_("Business %(code)s added.", code=added.code), "businesses")
 
 
 @bp.route("/businesses/contacts", methods=["POST"])
@@ -118,7 +98,7 @@ def update_contacts():  # type: ignore[no-untyped-def]
                                               contacts=_split(f.get("contacts", "")), lang=f.get("lang") or None)
     except DomainError as exc:
         return _refused("contacts", exc)
-    return _done(_("Contacts of %(code)s saved.", code=updated.code), business=updated.code)
+    return _done(_("Contacts of %(code)s saved.", code=updated.code), "businesses")
 
 
 @bp.route("/users", methods=["POST"])
@@ -132,7 +112,7 @@ def add_user():  # type: ignore[no-untyped-def]
             programmes=_split(f.get("programmes", "")) if role == "staff" else ())
     except DomainError as exc:
         return _refused("user", exc)
-    return _done(_("User %(email)s added.", email=added.email))
+    return _done(_("User %(email)s added.", email=added.email), "users")
 
 
 @bp.route("/users/deactivate", methods=["POST"])
@@ -146,4 +126,4 @@ def deactivate_user():  # type: ignore[no-untyped-def]
         user = _accounts().deactivate_user(f.get("email", "").strip(), current_actor())
     except DomainError as exc:
         return _refused("deactivate", exc)
-    return _done(_("User %(email)s deactivated: they can no longer log in.", email=user.email))
+    return _done(_("User %(email)s deactivated: they can no longer log in.", email=user.email), "users")
