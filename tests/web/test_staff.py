@@ -284,3 +284,16 @@ def test_without_a_login_every_staff_page_sends_to_the_login_page(client):
     for route in ROUTES:
         response = client.get(route)
         assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_the_counts_follow_an_event_recorded_after_they_were_counted(client):
+    from tests.web.conftest import incident_log
+
+    login(client, SATO)
+    before = service(client).deadline_counts(SATO_ACTOR)
+    assert f'{before["overdue"]}</strong>' in client.get("/staff/").get_data(as_text=True)
+    service(client).import_log(OPERATOR, incident_log("SK-3", "P1", "B1"))  # kept counts are now stale
+    after = service(client).deadline_counts(SATO_ACTOR)
+    assert after != before
+    assert f'{after["overdue"]}</strong>' in client.get("/staff/?cursor=").get_data(as_text=True)
+    assert f'{after["overdue"]}</strong>' in client.get("/staff/").get_data(as_text=True)

@@ -18,6 +18,7 @@ from events.values import DEADLINES, JST
 from web.auth import current_actor
 from web.htmx import render
 from web.staff import bp
+from web.staff.counts import deadline_counts
 from web.staff.forms import (
     DEADLINE_LABELS, LIMIT_FIELDS, PATTERN_CHOICES, RIDER_CHOICES, RIDER_LABELS, STATUS_LABELS, STATUS_ORDER,
     Listing, field_of, listing, policy_payload, policy_values,
@@ -91,7 +92,7 @@ def dashboard():  # type: ignore[no-untyped-def]
     if not f.errors:
         try:
             page = service.deadlines(actor, today, f.flt, f.programmes, f.businesses, f.per_page, f.cursor)
-            counts = service.deadline_counts(actor, today, f.flt, f.programmes, f.businesses)
+            counts = deadline_counts(service, actor, today, f)
         except DomainError as exc:
             _failed(f, exc)
     return render("staff/dashboard.html", "staff/_deadlines.html", 400 if f.errors else 200,
