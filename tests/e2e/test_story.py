@@ -107,7 +107,7 @@ def test_an_insured_user_reports_a_leak_and_a_staff_user_finds_it_on_the_dashboa
     log_in(staff, base, logins["staff"].email)
     staff.goto(f"{base}/staff/")
     assert "E2E-1" in staff.content()
-    shot(staff, "dashboard-en", full=False)
+    shot(staff, "dashboard-ja", full=False)  # the staff user's own language (Japanese) wins
     with staff.expect_navigation():
         staff.click("a:has-text('E2E-1')")
     staff.wait_for_load_state("networkidle")
@@ -126,4 +126,11 @@ def test_an_insured_user_reports_a_leak_and_a_staff_user_finds_it_on_the_dashboa
     shot(staff, "incident-staff-en")
     # No script error and no blocked script; htmx 2's swaps try inline styles, which the
     # policy blocks without harm (they are not needed: app.css styles everything).
+    admin = page_for("en-US")  # the demo admin reads English
+    log_in(admin, base, logins["admin"].email)
+    admin.goto(f"{base}/staff/?status=overdue&status=due_soon")
+    assert "Overdue" in admin.content() or "overdue" in admin.content()
+    shot(admin, "dashboard-en", full=False)
+    admin.goto(f"{base}/incidents/TAMA-2005-0042/INC-1")
+    shot(admin, "incident-en", full=False)
     assert [e for e in errors if "inline style" not in e and "status of 422" not in e] == []  # 422: the refused form
