@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 import threading
 from pathlib import Path
 
@@ -20,7 +21,9 @@ from casemgr.settings import Settings
 from web import create_app
 
 PASSWORD = "a demo password here"
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+# Where the tests put their screenshots: a temporary folder, or the README's pictures with
+# CASEMGR_SCREENSHOTS=docs/screenshots ./test tests/e2e
+SCREENSHOTS = Path(os.environ.get("CASEMGR_SCREENSHOTS") or Path(tempfile.gettempdir()) / "casemgr-screenshots")
 BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
