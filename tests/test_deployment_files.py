@@ -48,3 +48,12 @@ def test_the_image_copies_every_package_and_the_demo_data():
     for folder in ("events", "casemgr", "web", "workers", "examples"):
         assert f"COPY {folder} {folder}" in DOCKERFILE
         assert (ROOT / folder).is_dir()
+
+
+def test_the_web_service_runs_gunicorn_on_the_app_factory_with_a_secret():
+    web = COMPOSE["services"]["web"]
+    command = web["command"]
+    assert command[0] == "gunicorn" and command[-1] == "web:create_app()"
+    assert "CASEMGR_SECRET_KEY" in web["environment"]
+    import web as web_package  # the factory the command names exists
+    assert callable(web_package.create_app)
