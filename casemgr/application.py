@@ -62,6 +62,7 @@ class IncidentView:
 class IncidentStatement:
     incident: IncidentView
     statement: Statement
+    computed_at: str | None = None  # when the workers stored it (UTC ISO); None: computed on asking
 
 
 @dataclass(frozen=True)
@@ -194,6 +195,20 @@ class CaseManager(Application):
             used = Used(used.liability_yen + result.liability.payable_yen,
                         used.expenses_yen + result.expenses.payable_yen)
         raise AssertionError("the target incident is always among the ordered ones")
+
+    def policy_statements(self, policy: uuid.UUID) -> list[tuple[uuid.UUID, int, Statement]]:
+        """Every incident of a policy with its current version and statement, computed in one
+        pass in discovery order (what the workers store after a change)."""
+        holder = self._policy(policy)
+        aggregates = [self._incident(i) for i in holder.incidents.values()]
+        ordered = sorted(((Facts(a.facts()), a) for a in aggregates), key=lambda p: (p[0].discovered_on, p[1].reference))
+        used, out = Used(), []
+        for facts, aggregate in ordered:
+            result = statement(holder.terms, facts, used)
+            out.append((aggregate.id, aggregate.version, result))
+            used = Used(used.liability_yen + result.liability.payable_yen,
+                        used.expenses_yen + result.expenses.payable_yen)
+        return out
 
     def deadlines(self, incident: uuid.UUID, version: int | None = None) -> list[Deadline]:
         """The incident's deadlines computed from its history (the read model holds the same)."""

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from casemgr.accounts import Accounts
 from casemgr.application import CaseManager
-from casemgr.clock import Clock, SystemClock
+from casemgr.clock import Clock, clock_from
 from casemgr.readmodels.projection import ReadModel
 from casemgr.service import CaseService
 from casemgr.settings import Settings
@@ -42,7 +42,7 @@ class Core:
 
 def bootstrap(settings: Settings | None = None, clock: Clock | None = None) -> Core:
     settings = settings or Settings.from_env()
-    clock = clock or SystemClock()
+    clock = clock or clock_from(settings.clock)
     app = build_app(settings, clock)
     try:
         check_cipher(app, settings)

@@ -26,7 +26,11 @@ from casemgr.application import CaseManager, HistoryRow, Imported, IncidentState
 from casemgr.clock import Clock, today
 from casemgr.errors import DomainError, NotFound, NotPermitted
 from casemgr.readmodels.projection import Progress, ReadModel
+from casemgr.mail import Mailer, mailer_for
 from casemgr.readmodels.queries import DeadlineFilter, DeadlineRow, Page, Queries, Scope
+from casemgr.readmodels.work import Planned, WorkTables, versions_text
+from casemgr.reminders import Outcome, Reminders, SweepResult, check_day
+from casemgr import statements as stored_statements
 from casemgr.rules.coverage import Used, statement
 from casemgr.rules.facts import Facts
 from casemgr.settings import Settings
@@ -68,6 +72,18 @@ class DueReminder:
     status: str
     rule: str
     to: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Status:
+    events: int  # in the store
+    view_lag: int  # events the read model has not reached
+    follower_lag: int  # events the outbox follower has not handed on
+    stale_statements: int  # policies whose stored statements are behind
+    ledger: dict[str, int]  # reminders by state
+    failing: list[Planned]  # not delivered, last attempt failed
+    last_sweep: Any
+    figures: dict[str, tuple[str, str]]  # what the dispatcher measured: name -> (value, when)
 
 
 @dataclass(frozen=True)
@@ -113,6 +129,8 @@ class CaseService:
         self._queries = Queries(readmodel.view)
         self.settings = settings
         self._accounts = accounts
+        self._work = WorkTables(readmodel.view)
+        self._reminders = Reminders(app, self._queries, self._work, accounts, settings)
 
     @property
     def clock(self) -> Clock:
@@ -223,7 +241,20 @@ class CaseService:
         return self._app.incident(self.find_incident(actor, incident), version)
 
     def statement(self, actor: Actor, incident: str, version: int | None = None) -> IncidentStatement:
-        return self._app.statement(self.find_incident(actor, incident), version)
+        """The statement: as the workers stored it when that is current (read, not computed),
+        else computed now. ``computed_at`` says which (None: now)."""
+        found = self.find_incident(actor, incident)
+        if version is None:
+            stored = self._work.stored_statement(str(found))
+            if stored is not None:
+                view = self._app.incident(found)
+                if (stored["version"] == view.version
+                        and stored["versions"] == self._work.policy_versions(str(view.policy_id))):
+                    try:
+                        return IncidentStatement(view, stored_statements.decode(stored["body"]), stored["computed_at"])
+                    except (ValueError, KeyError, TypeError):
+                        pass  # written by another version of casemgr: compute it
+        return self._app.statement(found, version)
 
     def history(self, actor: Actor, incident: str) -> list[HistoryRow]:
         return self._app.history(self.find_incident(actor, incident))
@@ -291,6 +322,124 @@ class CaseService:
             out.append(DueReminder(row.incident, row.policy_number, row.reference, row.programme, row.business,
                                    row.deadline, row.claim_ref, row.due, offset, row.status, row.rule, cache[key]))
         return out
+
+    # -- the workers' work (issue 8): statements kept current, reminders delivered once --------
+
+    def _system_only(self, actor: Actor, what: str) -> None:
+        if actor.role not in SEES_ALL:
+            raise NotPermitted(f"only the system, admins and the console {what}", "role")
+
+    def recompute_statements(self, actor: Actor, policy: str) -> int:
+        """Compute and store the statement of every incident of a policy (a change to one
+        incident can change the others' through the shared aggregate limit); how many were
+        stored (a concurrent computation from a later position wins)."""
+        self._system_only(actor, "recompute statements")
+        pid = uuid.UUID(policy)
+        position = self.notification_count()  # everything up to here is in what is loaded next
+        results = self._app.policy_statements(pid)
+        versions = versions_text((str(i), v) for i, v, _ in results)
+        stamp = self.clock.now().astimezone(dt.timezone.utc).isoformat(timespec="seconds")
+        return sum(self._work.store_statement(str(i), policy, v, versions, position, stamp,
+                                              stored_statements.encode(s))
+                   for i, v, s in results)
+
+    def stale_statement_policies(self, actor: Actor, limit: int = 1000) -> list[str]:
+        """Policies whose stored statements are missing or behind the read model."""
+        self._system_only(actor, "look for stale statements")
+        return self._work.stale_policies(limit)
+
+    def changed_policies(self, actor: Actor, after: int, limit: int = 1000) -> tuple[int, set[str]]:
+        """The policies whose incidents (or terms) changed in the events after position
+        ``after``: (the position reached, their ids). The outbox follower's read."""
+        self._system_only(actor, "follow the event store")
+        notifications = self._app.recorder.select_notifications(start=after + 1, limit=limit)
+        if not notifications:
+            return after, set()
+        ids = {n.originator_id for n in notifications}
+        policy_of = self._work.policies_of([str(i) for i in ids])
+        policies = set()
+        for originator in ids:
+            key = str(originator)
+            if key in policy_of:
+                policies.add(policy_of[key])
+            elif self._app.has_policy(originator):
+                policies.add(key)
+            elif self._app.has_incident(originator):
+                policies.add(str(self._app.incident(originator).policy_id))
+        return notifications[-1].id, policies
+
+    def wait_for_events(self, after: int, timeout: float = 1.0) -> bool:
+        """Block until an event after position ``after`` is recorded (or ``timeout``)."""
+        return self._view.wait_for_events(after, timeout)
+
+    def follower_position(self, name: str = "casemgr.follower") -> int:
+        return self._view.view.max_tracking_id(name) or 0
+
+    def advance_follower(self, position: int, name: str = "casemgr.follower") -> None:
+        """Record that everything up to ``position`` was handed on (a position twice is refused
+        by the tracking table, so two followers cannot both claim one stretch)."""
+        self._view.track(name, position)
+
+    def sweep(self, actor: Actor, day: dt.date | None = None) -> SweepResult:
+        """Plan the reminders due on ``day`` (default today) into the delivery ledger."""
+        self._system_only(actor, "sweep reminders")
+        if day is not None:
+            check_day(day, self.today())
+        return self._reminders.sweep(day)
+
+    def scheduled_sweep(self, actor: Actor) -> SweepResult | None:
+        """Today's scheduled sweep, if its time (``CASEMGR_SWEEP_AT`` JST) has come and it has not run."""
+        self._system_only(actor, "sweep reminders")
+        day = self._reminders.scheduled_sweep_due()
+        if day is None:
+            return None
+        result = self._reminders.sweep(day)
+        self._work.finish_sweep(day, self._reminders._stamp(), len(result.planned))  # noqa: SLF001
+        return result
+
+    def deliver_reminder(self, actor: Actor, key: str, mailer: Mailer | None = None,
+                         day: dt.date | None = None) -> Outcome:
+        """Send one planned reminder and record it, exactly once (see casemgr.reminders)."""
+        self._system_only(actor, "send reminders")
+        return self._reminders.deliver(key, mailer or mailer_for(self.settings), day)
+
+    def queue_reminders(self, actor: Actor, keys: list[str]) -> list[str]:
+        """Note that tasks are being sent for these reminders (see casemgr.readmodels.work);
+        the ones to send a task for."""
+        self._system_only(actor, "send reminders")
+        return self._work.mark_queued(keys, self._reminders.wall(), self.settings.lease_seconds,
+                                      self._reminders._stamp())  # noqa: SLF001
+
+    def reminder(self, actor: Actor, key: str) -> Planned | None:
+        self._system_only(actor, "see the delivery ledger")
+        return self._work.get(key)
+
+    def owed_reminders(self, actor: Actor, limit: int = 1000) -> list[str]:
+        """Planned reminders not delivered whose back-off or lease has run out."""
+        self._system_only(actor, "see the delivery ledger")
+        return self._work.owed(self._reminders.wall(), limit)
+
+    def notifications(self, actor: Actor, limit: int = 50) -> list[tuple[Planned, str, str]]:
+        """The reminders sent about the incidents ``actor`` may see, newest first: (reminder,
+        policy number, reference)."""
+        scope = scope_of(actor)
+        return self._work.sent_in_scope(scope.programmes, scope.businesses, limit)
+
+    def put_status(self, actor: Actor, name: str, value: str) -> None:
+        self._system_only(actor, "report status")
+        self._work.put_status(name, value, self._reminders._stamp())  # noqa: SLF001
+
+    def status(self, actor: Actor) -> "Status":
+        """How the workers are doing: what ``casemgr status`` and the staff status page show."""
+        if actor.role not in SEES_ALL + ("staff",):
+            raise NotPermitted("only staff, admins and the console see the workers' status", "role")
+        stored = self.notification_count()
+        figures = self._work.get_status()
+        return Status(
+            events=stored, view_lag=self.view_lag(), follower_lag=max(0, stored - self.follower_position()),
+            stale_statements=len(self._work.stale_policies(10_000)), ledger=self._work.counts(),
+            failing=self._work.failing(), last_sweep=self._work.last_sweep(), figures=figures,
+        )
 
     # -- the read model ----------------------------------------------------------------------------
 

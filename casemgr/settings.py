@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -30,6 +31,14 @@ class Settings:
     secret_key: str | None = None  # signs web sessions; None: one kept in the instance folder
     base_url: str = "http://127.0.0.1:5000"  # where people reach the web app (links in mails; https → Secure cookies)
     instance: str = "instance"
+    # The workers (issue 8; see workers/celery_app.py and docs/architecture.md "Workers").
+    broker_url: str = ""  # empty: the single-machine broker, files under <instance>/broker
+    smtp_url: str = ""  # empty: mails are written to <instance>/mail (the demo's mail viewer reads them)
+    mail_from: str = "casemgr <casemgr@localhost>"
+    sweep_at: dt.time = dt.time(9, 0)  # JST
+    clock: str = ""  # empty: the system clock; "file:PATH" a clock that can be moved (demo, tests)
+    lease_seconds: int = 120  # a reminder being sent is left alone this long (then a crash is assumed)
+    tick_seconds: int = 15  # how often beat checks for the sweep, re-deliveries and stale statements
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
@@ -43,14 +52,43 @@ class Settings:
             if not (value.isascii() and value.isdigit()) or len(value) > 9:
                 raise DomainError("must be a whole number (0 turns it off)", name)
             numbers[name] = int(value)
+        for name, default in (("CASEMGR_LEASE_SECONDS", "120"), ("CASEMGR_TICK_SECONDS", "15")):
+            value = environ.get(name, default)
+            if not (value.isascii() and value.isdigit()) or not 1 <= int(value[:9]) <= 86400:
+                raise DomainError("must be a whole number of seconds from 1 to 86400", name)
+            numbers[name] = int(value)
         if numbers["CASEMGR_POOL_SIZE"] < 1:
             raise DomainError("must be 1 or more", "CASEMGR_POOL_SIZE")
+        smtp_url = environ.get("CASEMGR_SMTP_URL", "")
+        if smtp_url:
+            parse_smtp_url(smtp_url)
+        clock = environ.get("CASEMGR_CLOCK", "")
+        if clock and not (clock.startswith("file:") and len(clock) > 5):
+            raise DomainError("must be empty (the system clock) or file:PATH (a clock that can be moved)",
+                              "CASEMGR_CLOCK")
         return cls(url, environ.get("CASEMGR_CIPHER_KEY") or None,
                    numbers["CASEMGR_SNAPSHOT_INTERVAL"], numbers["CASEMGR_AGGREGATE_CACHE"],
                    numbers["CASEMGR_POOL_SIZE"], numbers["CASEMGR_POOL_MAX_OVERFLOW"],
                    parse_offsets(environ.get("CASEMGR_REMINDER_OFFSETS", "7,3,1,0")),
                    environ.get("CASEMGR_SECRET_KEY") or None,
-                   parse_base_url(environ.get("CASEMGR_BASE_URL", "http://127.0.0.1:5000")), str(instance))
+                   parse_base_url(environ.get("CASEMGR_BASE_URL", "http://127.0.0.1:5000")), str(instance),
+                   environ.get("CASEMGR_BROKER_URL", ""), smtp_url,
+                   environ.get("CASEMGR_MAIL_FROM") or "casemgr <casemgr@localhost>",
+                   parse_time(environ.get("CASEMGR_SWEEP_AT", "09:00")), clock,
+                   numbers["CASEMGR_LEASE_SECONDS"], numbers["CASEMGR_TICK_SECONDS"])
+
+    @property
+    def broker(self) -> str:
+        """The Celery broker: CASEMGR_BROKER_URL, else the single-machine file broker."""
+        return self.broker_url or "filesystem://"
+
+    @property
+    def broker_folder(self) -> Path:
+        return Path(self.instance) / "broker"
+
+    @property
+    def mail_folder(self) -> Path:
+        return Path(self.instance) / "mail"
 
     def eventsourcing_env(self) -> dict[str, str]:
         """The eventsourcing library's settings for this database URL."""
@@ -75,6 +113,44 @@ def parse_base_url(text: str) -> str:
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise DomainError("must be an http:// or https:// URL, e.g. https://casemgr.example.jp", "CASEMGR_BASE_URL")
     return text.rstrip("/")
+
+
+@dataclass(frozen=True)
+class SmtpServer:
+    host: str
+    port: int
+    user: str | None
+    password: str | None
+    tls: bool  # smtps:// — TLS from the first byte
+    starttls: bool  # ?starttls=1 — upgrade a plain connection
+
+
+def parse_smtp_url(text: str) -> SmtpServer:
+    """``smtp://user:password@host:port``, ``smtps://…`` for TLS, ``?starttls=1``."""
+    parts = urlsplit(text)
+    try:
+        port = parts.port
+    except ValueError:
+        port = -1
+    if parts.scheme not in ("smtp", "smtps") or not parts.hostname or port == -1:
+        raise DomainError("must be smtp://[user:password@]host[:port] or smtps://…, e.g. smtp://localhost:1025",
+                          "CASEMGR_SMTP_URL")
+    query = parse_qs(parts.query)
+    tls = parts.scheme == "smtps"
+    return SmtpServer(parts.hostname, port or (465 if tls else 25),
+                      unquote(parts.username) if parts.username else None,
+                      unquote(parts.password) if parts.password else None,
+                      tls, query.get("starttls", ["0"])[0] in ("1", "true", "yes"))
+
+
+def parse_time(text: str) -> dt.time:
+    try:
+        hours, minutes = text.split(":")
+        if not (len(hours) == 2 and len(minutes) == 2 and hours.isdigit() and minutes.isdigit()):
+            raise ValueError
+        return dt.time(int(hours), int(minutes))
+    except ValueError:
+        raise DomainError("must be HH:MM (JST), e.g. 09:00", "CASEMGR_SWEEP_AT") from None
 
 
 def parse_offsets(text: str) -> tuple[int, ...]:

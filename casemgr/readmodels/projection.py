@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -311,6 +312,35 @@ class ReadModel:
         from casemgr.readmodels.queries import Queries
 
         return Queries(self.view).all_deadlines(today, incident)
+
+    def wait_for_events(self, after: int, timeout: float) -> bool:
+        """Block until an event after ``after`` is recorded or ``timeout`` passes; whether one is.
+        PostgreSQL: LISTEN on the channel the library NOTIFYs in every insert (what its own
+        subscription listens to), so a follower wakes at once; SQLite: poll."""
+        recorder = self.app.recorder
+        if (recorder.max_notification_id() or 0) > after:
+            return True
+        if not self.postgres:
+            time.sleep(min(timeout, 0.1))
+            return (recorder.max_notification_id() or 0) > after
+        from psycopg.sql import SQL, Identifier
+
+        with recorder.datastore.get_connection() as conn:  # type: ignore[attr-defined]
+            conn.execute(SQL("LISTEN {0}").format(Identifier(recorder.channel_name)))  # type: ignore[attr-defined]
+            conn.commit()
+            try:
+                if (recorder.max_notification_id() or 0) <= after:
+                    for _ in conn.notifies(timeout=timeout, stop_after=1):
+                        break
+            finally:
+                conn.execute("UNLISTEN *")
+                conn.commit()
+        return (recorder.max_notification_id() or 0) > after
+
+    def track(self, name: str, position: int) -> None:
+        """Record a position for another follower of the same log (the library's tracking
+        table, one row per name; a position not after the last is refused)."""
+        self.view.insert_tracking(Tracking(name, position))
 
     def wait_for(self, position: int, timeout: float = 10.0) -> None:
         """Block until the view has reached ``position`` (for a follower started elsewhere)."""

@@ -65,6 +65,32 @@ INDEXES = {
     "policies": {"number": "number"},
 }
 
+# Kept beside the view but not rebuilt with it (a rebuild swaps only the tables above):
+# what the workers computed and did. See casemgr/readmodels/work.py.
+WORK = "wk_"
+WORK_COLUMNS = {
+    "statements": "incident_id TEXT PRIMARY KEY, policy_id TEXT NOT NULL, version BIGINT NOT NULL,"
+                  " versions TEXT NOT NULL, position BIGINT NOT NULL, computed_at TEXT NOT NULL,"
+                  " body TEXT NOT NULL",
+    "reminders": "reminder TEXT PRIMARY KEY, incident_id TEXT NOT NULL, deadline TEXT NOT NULL,"
+                 " claim_ref TEXT NOT NULL, due TEXT NOT NULL, offset_days INTEGER NOT NULL,"
+                 " planned_on TEXT NOT NULL, state TEXT NOT NULL, attempts INTEGER NOT NULL,"
+                 " not_before DOUBLE PRECISION NOT NULL, last_error TEXT, message_id TEXT,"
+                 " recipients TEXT, updated_at TEXT NOT NULL",
+    "sweeps": "day TEXT PRIMARY KEY, started_at TEXT NOT NULL, finished_at TEXT, planned INTEGER",
+    "status": "name TEXT PRIMARY KEY, value TEXT NOT NULL, at TEXT NOT NULL",
+}
+WORK_INDEXES = {
+    "reminders": {"state": "state, not_before", "incident": "incident_id, updated_at"},
+    "statements": {"policy": "policy_id"},
+}
+
+
+def create_work_tables() -> list[str]:
+    return ([f"CREATE TABLE IF NOT EXISTS {WORK}{name} ({columns})" for name, columns in WORK_COLUMNS.items()]
+            + [f"CREATE INDEX IF NOT EXISTS {WORK}{table}_{name} ON {WORK}{table} ({columns})"
+               for table, indexes in WORK_INDEXES.items() for name, columns in indexes.items()])
+
 
 def create_tables(prefix: str) -> list[str]:
     return [f"CREATE TABLE IF NOT EXISTS {prefix}{name} ({columns})" for name, columns in COLUMNS.items()]
@@ -101,6 +127,12 @@ class ReadModelTables:
             if deadlines:
                 c.executemany(self.sql(f"INSERT INTO {d} VALUES ({', '.join(['%s'] * 13)})"), deadlines)
             self._insert_tracking(c, tracking)  # type: ignore[attr-defined]
+
+    def execute(self, statement: str, params: tuple | list = ()) -> int:
+        """Run one writing statement in its own transaction; the rows it touched."""
+        with self.datastore.transaction(commit=True) as c:  # type: ignore[attr-defined]
+            c.execute(self.sql(statement), params)
+            return getattr(c, "sqlite_cursor", c).rowcount  # the library wraps SQLite's cursor
 
     def fetch(self, statement: str, params: tuple | list = ()) -> list[Any]:
         with self.datastore.transaction(commit=False) as c:  # type: ignore[attr-defined]
@@ -153,7 +185,8 @@ class SQLiteReadModel(ReadModelTables, SQLiteTrackingRecorder):
     tracking_table = "tracking"
 
     def construct_create_table_statements(self) -> list[str]:
-        return super().construct_create_table_statements() + create_tables(LIVE) + create_indexes(LIVE)
+        return (super().construct_create_table_statements() + create_tables(LIVE) + create_indexes(LIVE)
+                + create_work_tables())
 
 
 class PostgresReadModel(ReadModelTables, PostgresTrackingRecorder):
@@ -161,6 +194,7 @@ class PostgresReadModel(ReadModelTables, PostgresTrackingRecorder):
         super().__init__(*args, **kwargs)
         self.sql_create_statements.extend(
             SQL(self._qualified(s, LIVE)) for s in create_tables(LIVE) + create_indexes(LIVE))  # type: ignore[arg-type]
+        self.sql_create_statements.extend(SQL(self._qualified(s, WORK)) for s in create_work_tables())  # type: ignore[arg-type]
 
     @property
     def tracking_table(self) -> str:
@@ -185,7 +219,7 @@ class PostgresReadModel(ReadModelTables, PostgresTrackingRecorder):
         """Table names in the application's schema (index names are schema-local already), and
         text compared byte by byte (``COLLATE "C"``), as the keyset merge in Python does."""
         statement = statement.replace(" TEXT", ' TEXT COLLATE "C"')
-        for name in COLUMNS:
+        for name in (WORK_COLUMNS if prefix == WORK else COLUMNS):
             statement = statement.replace(f" {prefix}{name} (", f" {self.table(name, prefix)} (")
             statement = statement.replace(f" ON {prefix}{name} ", f" ON {self.table(name, prefix)} ")
         return statement
