@@ -412,3 +412,6 @@ def _print_statement(result: IncidentStatement) -> None:
 
 from casemgr.cli_accounts import register  # noqa: E402  (users, tokens, programmes, businesses: DOMAIN §9.2)
 register(main)
+
+from casemgr.cli_workers import register as register_workers  # noqa: E402  (reminders sweep, status, clock)
+register_workers(main)

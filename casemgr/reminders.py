@@ -16,9 +16,10 @@ A **sweep** of business day D asks the read model which reminders are due on D
 5. mark the ledger row ``sent``.
 
 A crash before 3 leaves the lease to run out and the reminder is delivered by the next
-attempt; SMTP refusing puts it back to ``pending`` with a back-off; a crash between 3 and 4
-is the one window §4.2 allows: the retry sends the same mail again, with the same
-``Message-ID``.
+attempt; SMTP refusing puts it back to ``pending`` with a back-off. Each mail the server
+accepts is noted in the ledger at once, so a retry sends only the languages not yet
+accepted. A crash between the server's acceptance and that note is the one window §4.2
+allows: the retry sends that mail again, with the same ``Message-ID``.
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ from events.incident import parse_reminder_key
 from events.values import Actor
 
 SYSTEM = Actor("system", "casemgr-workers")
-BACKOFF = (30, 60, 120, 300, 600, 1800, 3600)  # seconds after the 1st, 2nd, … failed attempt
+MAX_BACKOFF = 3600  # seconds
 
 
 @dataclass(frozen=True)
@@ -139,9 +140,8 @@ class Reminders:
         try:
             return self._deliver(planned, mailer, day)
         except DeliveryFailed as failure:
-            wait = BACKOFF[min(planned.attempts, len(BACKOFF) - 1)]
-            self.work.postpone(key, self.wall() + min(wait, self.settings.lease_seconds * 30), str(failure),
-                               self._stamp())
+            wait = min(self.settings.retry_seconds * 2 ** min(planned.attempts, 20), MAX_BACKOFF)
+            self.work.postpone(key, self.wall() + wait, str(failure), self._stamp())
             return Outcome("postponed", str(failure))
         except BaseException as failure:
             # Anything unexpected: let the lease run out so another attempt takes it, and say why.
@@ -178,8 +178,11 @@ class Reminders:
         shared_id = reminder_id(p.reminder, self.domain)
         refused: set[str] = set()
         for lang, emails in sorted(by_lang.items()):
+            if lang in p.mailed:
+                continue  # accepted by the server on an earlier attempt
             refused |= mailer.send(self.compose(p, target, terms.number, incident.reference, lang, emails, day,
                                                 shared_id))
+            self.work.note_mailed(p.reminder, lang)
         addresses = tuple(email for email, _ in recipients if email not in refused)
         try:
             self.app.record(incident.id, {
@@ -209,10 +212,10 @@ class Reminders:
         message["Date"] = format_datetime(self.app.clock.now().astimezone(dt.timezone.utc))
         message["Message-ID"] = message_id(p.reminder, lang, self.domain)
         message["References"] = shared_id
-        message["Content-Language"] = lang
         message.set_content(text["body"].format(
             incident=f"{number}/{reference}", name=name, due=p.due.isoformat(), when=when,
             claim=f" ({p.claim_ref})" if p.claim_ref else "", rule=deadline.rule, link=link))
+        message["Content-Language"] = lang  # after set_content, which clears the Content-* headers
         return message
 
 

@@ -39,6 +39,7 @@ class Settings:
     clock: str = ""  # empty: the system clock; "file:PATH" a clock that can be moved (demo, tests)
     lease_seconds: int = 120  # a reminder being sent is left alone this long (then a crash is assumed)
     tick_seconds: int = 15  # how often beat checks for the sweep, re-deliveries and stale statements
+    retry_seconds: int = 30  # a refused mail is tried again after this, doubling each time (at most an hour)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
@@ -52,7 +53,8 @@ class Settings:
             if not (value.isascii() and value.isdigit()) or len(value) > 9:
                 raise DomainError("must be a whole number (0 turns it off)", name)
             numbers[name] = int(value)
-        for name, default in (("CASEMGR_LEASE_SECONDS", "120"), ("CASEMGR_TICK_SECONDS", "15")):
+        for name, default in (("CASEMGR_LEASE_SECONDS", "120"), ("CASEMGR_TICK_SECONDS", "15"),
+                              ("CASEMGR_RETRY_SECONDS", "30")):
             value = environ.get(name, default)
             if not (value.isascii() and value.isdigit()) or not 1 <= int(value[:9]) <= 86400:
                 raise DomainError("must be a whole number of seconds from 1 to 86400", name)
@@ -75,7 +77,8 @@ class Settings:
                    environ.get("CASEMGR_BROKER_URL", ""), smtp_url,
                    environ.get("CASEMGR_MAIL_FROM") or "casemgr <casemgr@localhost>",
                    parse_time(environ.get("CASEMGR_SWEEP_AT", "09:00")), clock,
-                   numbers["CASEMGR_LEASE_SECONDS"], numbers["CASEMGR_TICK_SECONDS"])
+                   numbers["CASEMGR_LEASE_SECONDS"], numbers["CASEMGR_TICK_SECONDS"],
+                   numbers["CASEMGR_RETRY_SECONDS"])
 
     @property
     def broker(self) -> str:

@@ -76,7 +76,7 @@ WORK_COLUMNS = {
                  " claim_ref TEXT NOT NULL, due TEXT NOT NULL, offset_days INTEGER NOT NULL,"
                  " planned_on TEXT NOT NULL, state TEXT NOT NULL, attempts INTEGER NOT NULL,"
                  " not_before DOUBLE PRECISION NOT NULL, last_error TEXT, message_id TEXT,"
-                 " recipients TEXT, updated_at TEXT NOT NULL",
+                 " recipients TEXT, updated_at TEXT NOT NULL, mailed TEXT NOT NULL DEFAULT ''",
     "sweeps": "day TEXT PRIMARY KEY, started_at TEXT NOT NULL, finished_at TEXT, planned INTEGER",
     "status": "name TEXT PRIMARY KEY, value TEXT NOT NULL, at TEXT NOT NULL",
 }

@@ -46,6 +46,7 @@ class Planned:
     message_id: str | None
     recipients: tuple[str, ...]
     updated_at: str
+    mailed: tuple[str, ...] = ()  # the languages whose mail the server accepted already
 
 
 def ledger_key(incident: str, deadline: str, claim_ref: str | None, due: dt.date, offset_days: int) -> str:
@@ -100,7 +101,7 @@ class WorkTables:
         for key, incident, deadline, claim_ref, due, offset in rows:
             new += self.view.execute(
                 f"INSERT INTO {self.reminders} VALUES (%s, %s, %s, %s, %s, %s, %s, 'pending', 0, %s, NULL, NULL,"
-                f" NULL, %s) ON CONFLICT (reminder) DO NOTHING",
+                f" NULL, %s, '') ON CONFLICT (reminder) DO NOTHING",
                 (key, incident, deadline, claim_ref or "", due.isoformat(), offset, day.isoformat(), wall, now))
         return new
 
@@ -126,6 +127,12 @@ class WorkTables:
             f"UPDATE {self.reminders} SET state = %s, message_id = %s, recipients = %s, last_error = %s,"
             f" updated_at = %s WHERE reminder = %s",
             (state, message_id, json.dumps(list(recipients)) if recipients else None, error, now, key))
+
+    def note_mailed(self, key: str, lang: str) -> None:
+        """The server accepted this reminder's mail in ``lang``: a retry does not send it again."""
+        self.view.execute(
+            f"UPDATE {self.reminders} SET mailed = CASE WHEN mailed = '' THEN %s ELSE mailed || ',' || %s END"
+            f" WHERE reminder = %s", (lang, lang, key))
 
     def postpone(self, key: str, until: float, error: str, now: str) -> None:
         """A failed attempt: back to pending, not before ``until``."""
@@ -234,5 +241,5 @@ def planned(r: Any) -> Planned:
         r["reminder"], r["incident_id"], r["deadline"], r["claim_ref"] or None, dt.date.fromisoformat(r["due"]),
         r["offset_days"], dt.date.fromisoformat(r["planned_on"]), r["state"], r["attempts"], r["not_before"],
         r["last_error"], r["message_id"], tuple(json.loads(r["recipients"])) if r["recipients"] else (),
-        r["updated_at"],
+        r["updated_at"], tuple(x for x in (r["mailed"] or "").split(",") if x),
     )
