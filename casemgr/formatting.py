@@ -20,6 +20,7 @@ def statement_json(result: IncidentStatement) -> dict[str, Any]:
         "incident": str(view.id),
         "reference": f"{view.policy_number}/{view.reference}",
         "version": view.version,
+        "computed_at": result.computed_at,
         "accident_date": s.accident_date.isoformat(),
         "accident_estimated": s.accident_estimated,
         "liability": asdict(s.liability),

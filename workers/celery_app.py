@@ -42,6 +42,7 @@ if settings.broker == "filesystem://":
     app.conf.broker_transport_options = {
         "data_folder_in": str(folder / "out"), "data_folder_out": str(folder / "out"),
         "processed_folder": str(folder / "processed"), "store_processed": False,
+        "control_folder": str(folder / "control"),
         "polling_interval": 0.2,
     }
 elif settings.broker.startswith(("redis://", "rediss://")):

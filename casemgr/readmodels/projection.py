@@ -35,22 +35,23 @@ from eventsourcing.utils import get_topic
 
 from casemgr.application import CaseManager, replay
 from casemgr.readmodels.view import LIVE, SHADOW, PostgresReadModel, ReadModelTables, SQLiteReadModel
-from casemgr.rules.deadlines import READS, Deadline
+from casemgr.rules.deadlines import Deadline
 from casemgr.rules.deadlines import deadlines as deadline_rule
 from casemgr.rules.facts import Facts
 from events.incident import Incident, parse_reminder_key
 from events.policy import Policy, PolicyTerms, terms_from_data
+from events.values import EVENT_TYPES
 
 Progress = Callable[[int, int], None]
 log = logging.getLogger(__name__)
 NAME = "casemgr_view"
 REBUILD_NAME = "casemgr.rebuild"
 
-# What the view reads: what the deadline rule reads, voidings, closing and reopening,
-# reminders, corrected discoveries, and policies (their terms).
+# What the view reads: every incident event (so that an incident's version in the view is its
+# version in the store: the statements the workers keep are checked against it), and policies
+# (their terms). Accounts are not read.
 TOPICS = tuple(
-    [get_topic(getattr(Incident, name))
-     for name in sorted(READS | {"IncidentClosed", "IncidentReopened", "ReminderSent", "DiscoveryCorrected"})]
+    [get_topic(getattr(Incident, name)) for name in sorted(set(EVENT_TYPES) | {"DiscoveryCorrected"})]
     + [get_topic(Policy.Issued)]
 )
 
@@ -115,8 +116,7 @@ class ReadModelProjection(Projection[ReadModelTables]):
     def apply(self, event: Any) -> None:
         """Apply one event to the view's copy of its incident (the domain's own apply).
 
-        The copy holds only the events the view selects, so versions have gaps; a copy
-        not in memory is loaded whole from the store."""
+        A copy not in memory is loaded whole from the store."""
         if isinstance(event, Policy.Issued):
             terms = terms_from_data(event.terms)
             self.terms[event.originator_id] = self.policies[event.originator_id] = terms

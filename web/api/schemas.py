@@ -193,7 +193,10 @@ class Expenses(BaseModel):
 class Statement(Described):
     incident: str
     reference: str
-    version: int
+    version: int = Field(description="The incident version the statement reflects.")
+    computed_at: str | None = Field(
+        description="When the workers computed and stored it (UTC, ISO 8601); null when it was computed for "
+                    "this request (no current stored one, or an earlier version was asked for).")
     accident_date: str
     accident_estimated: bool
     liability: Liability
