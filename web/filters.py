@@ -1,4 +1,4 @@
-"""Template filters: yen and dates written one way everywhere."""
+"""Template filters: yen, dates and the core's sentences written one way everywhere."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import datetime as dt
 from flask import Flask
 from flask_babel import get_locale
 
+from casemgr.texts import localize
 from events.values import JST
 
 
@@ -25,6 +26,13 @@ def jst(value: dt.datetime | dt.date | None, fmt: str = "%Y-%m-%d %H:%M") -> str
     return value.isoformat()
 
 
+def localized(text: str | None) -> str:
+    """A sentence of the core (a deadline's rule, a statement line's rule, a flag) in the
+    user's language; anything else as it is."""
+    return "" if text is None else localize(text, get_locale())
+
+
 def init_app(app: Flask) -> None:
     app.add_template_filter(yen, "yen")
     app.add_template_filter(jst, "jst")
+    app.add_template_filter(localized, "localize")

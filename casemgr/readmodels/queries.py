@@ -20,6 +20,7 @@ from typing import Any
 
 from casemgr.readmodels.view import ReadModelTables
 from casemgr.rules.deadlines import DUE_SOON_DAYS, STATUSES, status
+from casemgr.texts import decode
 from events.errors import DomainError
 
 MAX_PER_PAGE = 500
@@ -39,7 +40,7 @@ class DeadlineRow:
     due: dt.date
     met_on: dt.date | None
     status: str
-    rule: str
+    rule: str  # a casemgr.texts.Text (str() is the English), or plain English if stored before texts
     closed: bool
     reminded: int | None  # the smallest reminder offset sent for this due date (-1: overdue)
 
@@ -319,7 +320,7 @@ class Queries:
             incident=uuid.UUID(r["incident_id"]), policy_number=r["policy_number"], reference=r["reference"],
             programme=r["programme"], business=r["business"], deadline=r["deadline"],
             claim_ref=r["claim_ref"] or None, due=due, met_on=met_on,
-            status=status(due, met_on, bool(r["applicable"]), r["kind"], today), rule=r["rule"],
+            status=status(due, met_on, bool(r["applicable"]), r["kind"], today), rule=decode(r["rule"]),
             closed=bool(r["closed"]), reminded=r["reminded"],
         )
 

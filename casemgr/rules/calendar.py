@@ -6,6 +6,7 @@ import datetime as dt
 
 import jpholiday
 
+from casemgr.texts import Text
 from events.values import JST
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -30,15 +31,15 @@ def nth_day(anchor: dt.date, n: int) -> dt.date:
     return anchor + dt.timedelta(days=n - 1)
 
 
-def closure_reason(day: dt.date) -> str | None:
+def closure_reason(day: dt.date) -> Text | None:
     """Why government offices are shut on ``day`` (行政機関の休日), or None."""
     if (day.month, day.day) >= (12, 29) or (day.month, day.day) <= (1, 3):
-        return "year-end closure"
+        return Text("year-end closure")
     name = jpholiday.is_holiday_name(day)
     if name:
-        return f"holiday {name}"
+        return Text("holiday {name}", name=name)
     if day.weekday() >= 5:
-        return "weekend"
+        return Text("weekend")
     return None
 
 
@@ -48,5 +49,6 @@ def next_working_day(day: dt.date) -> dt.date:
     return day
 
 
-def label(day: dt.date) -> str:
-    return f"{WEEKDAYS[day.weekday()]} {day.isoformat()}"
+def label(day: dt.date) -> Text:
+    """The day with its weekday: Sat 2005-07-30 (2005-07-30（土） in Japanese)."""
+    return Text("{weekday} {day}", weekday=Text(WEEKDAYS[day.weekday()]), day=day)

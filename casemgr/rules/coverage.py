@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import cache
 from typing import NamedTuple
 
 from casemgr.rules import calendar
 from casemgr.rules.facts import EXPENSE_WINDOW_DAYS, Facts
+from casemgr.texts import Text
 from events.incident import Fact
 from events.policy import PolicyTerms
 
@@ -29,12 +31,16 @@ COST_EVENTS = {
     "ExpensePaid": None,  # its own category field
 }
 EXCLUDED_CATEGORIES = {
-    "similar_insurance_premium": "premiums of similar insurance are not covered",
-    "financing": "financing costs are not covered",
-    "officer_pay": "officers' pay is not covered",
-    "network_equipment": "network equipment is not covered",
+    "similar_insurance_premium": Text("premiums of similar insurance are not covered"),
+    "financing": Text("financing costs are not covered"),
+    "officer_pay": Text("officers' pay is not covered"),
+    "network_equipment": Text("network equipment is not covered"),
 }
 CLAIM_LINES = ("ClaimResolved", "DefenceCostPaid")
+# A flag proposing an exclusion for staff to confirm: its parameters are the reason code
+# (a Text) and why (the forms read them).
+PROPOSED_EXCLUSION = "proposed exclusion {reason}: {why}; staff to confirm"
+CONSULTING_COVERED = Text("consulting: covered (up to 3,000,000 yen per incident)")
 
 
 class Line(NamedTuple):
@@ -47,7 +53,7 @@ class Line(NamedTuple):
     on: dt.date
     amount_yen: int  # what was paid or awarded
     counted_yen: int  # what the part counts of it
-    rule: str
+    rule: Text
     claim_ref: str | None = None
     category: str | None = None
 
@@ -87,7 +93,7 @@ class Statement:
     paid_expenses_yen: int
     accident_date: dt.date
     accident_estimated: bool
-    flags: tuple[str, ...]
+    flags: tuple[Text, ...]
     lines: tuple[Line, ...]
 
     @property
@@ -104,15 +110,15 @@ class _Cap:
     """A running cap shared by several lines, spent in order."""
 
     limit: int
-    label: str
+    label: Text
     used: int = 0
 
-    def take(self, amount: int) -> tuple[int, str | None]:
+    def take(self, amount: int) -> tuple[int, Text | None]:
         room = max(0, self.limit - self.used)
         taken = min(amount, room)
         self.used += taken
         if taken < amount:
-            return taken, f"capped: {self.label} {self.limit:,} reached"
+            return taken, Text("capped: {cap} {limit:,} reached", cap=self.label, limit=self.limit)
         return taken, None
 
 
@@ -142,7 +148,7 @@ def _boundary(terms: PolicyTerms, day: dt.date) -> str | None:
 
 
 def statement(terms: PolicyTerms, facts: Facts, used: Used = Used()) -> Statement:
-    flags: list[str] = []
+    flags: list[Text] = []
     liability_lines, components = _liability_lines(terms, facts, flags)
     expense_lines = _expense_lines(terms, facts, flags)
 
@@ -169,10 +175,9 @@ def statement(terms: PolicyTerms, facts: Facts, used: Used = Used()) -> Statemen
         payable_yen=min(coinsured, terms.expense_limit_yen, expense_left),
     )
     if liability_left < terms.liability_limit_yen or expense_left < terms.expense_limit_yen:
-        flags.append(
-            f"earlier incidents of this policy period used {used.liability_yen:,} yen of the "
-            f"liability aggregate and {used.expenses_yen:,} yen of the expense aggregate"
-        )
+        flags.append(Text(
+            "earlier incidents of this policy period used {liability:,} yen of the liability aggregate "
+            "and {expenses:,} yen of the expense aggregate", liability=used.liability_yen, expenses=used.expenses_yen))
 
     paid = {"liability": 0, "expenses": 0}
     for f in facts.of("InsurerPaid"):
@@ -187,59 +192,71 @@ def statement(terms: PolicyTerms, facts: Facts, used: Used = Used()) -> Statemen
     )
 
 
-def _incident_flags(terms: PolicyTerms, facts: Facts) -> list[str]:
+def _incident_flags(terms: PolicyTerms, facts: Facts) -> list[Text]:
     flags = []
     applied = {f.data["reason"] for f in facts.of("ExclusionApplied")}
     if facts.accident_estimated:
-        flags.append(f"accident date estimated: no LeakOccurred yet, the discovery date {facts.discovered_on} stands in")
+        flags.append(Text("accident date estimated: no LeakOccurred yet, the discovery date {day} stands in",
+                          day=facts.discovered_on))
     side = _boundary(terms, facts.accident_date)
     if side and not facts.accident_source.at:
-        flags.append(f"the accident date {facts.accident_date} is the {side} day of the policy period: the time of day decides")
+        flags.append(
+            Text("the accident date {day} is the first day of the policy period: the time of day decides",
+                 day=facts.accident_date) if side == "first" else
+            Text("the accident date {day} is the last day of the policy period: the time of day decides",
+                 day=facts.accident_date))
     d = facts.discovery.data
     proposals = [
-        ("overseas_records", d["records_location"] == "overseas", "the records are located overseas"),
-        ("employee_data", d["employees_data"], "the leaked data are the insured's employees' own"),
+        ("overseas_records", d["records_location"] == "overseas", Text("the records are located overseas")),
+        ("employee_data", d["employees_data"], Text("the leaked data are the insured's employees' own")),
         ("pre_inception_leak", facts.accident_instant < terms.inception,
-         f"the leak occurred {facts.accident_date}, before the initial inception {terms.inception.date()}"),
+         Text("the leak occurred {day}, before the initial inception {inception}",
+              day=facts.accident_date, inception=terms.inception.date())),
         ("foreign_claim", any(f.data["forum"] != "japan" for f in facts.of("ClaimReceived")),
-         "a claim was brought in a forum outside Japan"),
+         Text("a claim was brought in a forum outside Japan")),
     ]
     for reason, holds, why in proposals:
         if holds and reason not in applied:
-            flags.append(f"proposed exclusion {reason}: {why}; staff to confirm")
+            flags.append(Text(PROPOSED_EXCLUSION, reason=Text(reason), why=why))
     return flags
 
 
-def _liability_lines(terms: PolicyTerms, facts: Facts, flags: list[str]) -> tuple[list[Line], dict[str, int]]:
+def _liability_lines(terms: PolicyTerms, facts: Facts, flags: list[Text]) -> tuple[list[Line], dict[str, int]]:
     claims = {f.data["claim_ref"]: f for f in facts.of("ClaimReceived")}
     part_excluded = facts.exclusions("incident", "liability")
     pre_inception = facts.accident_instant < terms.inception
     consent = {f.data["claim_ref"]: f.type for f in facts.of("SettlementConsentGiven", "SettlementConsentRefused")}
 
-    def why_not_counted(claim: Fact) -> str | None:
+    def why_not_counted(claim: Fact) -> Text | None:
         ref = claim.data["claim_ref"]
         if part_excluded:
-            return f"excluded: {part_excluded[-1].data['reason']} applied to the liability part"
+            return Text("excluded: {reason} applied to the liability part", reason=Text(part_excluded[-1].data["reason"]))
         own = facts.exclusions(ref)
         if own:
-            return f"excluded: {own[-1].data['reason']} applied to claim {ref}"
+            return Text("excluded: {reason} applied to claim {claim}", reason=Text(own[-1].data["reason"]), claim=ref)
         if pre_inception:
-            return f"excluded: the leak occurred before the initial inception {terms.inception.date()}"
+            return Text("excluded: the leak occurred before the initial inception {inception}",
+                        inception=terms.inception.date())
         if not _in_period(terms, _instant(claim)):
-            return f"claim {ref} received {claim.on}, outside the policy period (claims-made basis)"
+            return Text("claim {claim} received {day}, outside the policy period (claims-made basis)",
+                        claim=ref, day=claim.on)
         if claim.data["forum"] != "japan":
-            return f"claim {ref} brought in a forum outside Japan (foreign claims are not covered)"
+            return Text("claim {claim} brought in a forum outside Japan (foreign claims are not covered)", claim=ref)
         return None
 
     for ref, claim in claims.items():
         side = _boundary(terms, claim.on)
         if side and not claim.at:
-            flags.append(f"claim {ref} was received on the {side} day of the policy period: the time of day decides")
+            flags.append(
+                Text("claim {claim} was received on the first day of the policy period: the time of day decides",
+                     claim=ref) if side == "first" else
+                Text("claim {claim} was received on the last day of the policy period: the time of day decides",
+                     claim=ref))
 
     caps = {
-        "third_party_expenses": _Cap(terms.third_party_sublimit_yen, "third-party sublimit"),
+        "third_party_expenses": _Cap(terms.third_party_sublimit_yen, Text("third-party sublimit")),
         "credit_card": _Cap(terms.liability_limit_yen * CREDIT_CARD_CAP_PCT // 100,
-                            f"credit-card cap ({CREDIT_CARD_CAP_PCT}% of the liability limit)"),
+                            Text("credit-card cap ({pct}% of the liability limit)", pct=CREDIT_CARD_CAP_PCT)),
     }
     component_of = {"victims": "victims", "third_party_expenses": "third_party",
                     "credit_card": "credit_card", "network": "network"}
@@ -253,44 +270,48 @@ def _liability_lines(terms: PolicyTerms, facts: Facts, flags: list[str]) -> tupl
         refusal = why_not_counted(claim)
         if refusal is None and f.type == "ClaimResolved" and kind in ("credit_card", "network") \
                 and kind not in terms.riders:
-            refusal = f"excluded: {kind} damages need the {kind} rider, which this policy does not have"
+            refusal = Text("excluded: {kind} damages need the {kind} rider, which this policy does not have",
+                           kind=Text(kind))
         if refusal:
             counted, rule = 0, refusal
         elif f.type == "DefenceCostPaid":
-            counted, rule = amount, f"defence costs (争訟費用) of claim {ref}: counted with the victims' damages"
+            counted = amount
+            rule = Text("defence costs (争訟費用) of claim {claim}: counted with the victims' damages", claim=ref)
             components["victims"] += counted
         else:
             counted, capped = caps[kind].take(amount) if kind in caps else (amount, None)
-            rule = f"{kind.replace('_', ' ')} claim {ref} {f.data['outcome']}: damages counted"
-            if capped:
-                rule = f"{rule}; {capped}"
+            said = {"kind": Text(kind.replace("_", " ")), "claim": ref, "outcome": Text(f.data["outcome"])}
+            rule = (Text("{kind} claim {claim} {outcome}: damages counted; {capped}", capped=capped, **said) if capped
+                    else Text("{kind} claim {claim} {outcome}: damages counted", **said))
             components[component_of[kind]] += counted
             if f.data["outcome"] == "settlement":
                 if consent.get(ref) == "SettlementConsentRefused":
-                    flags.append(f"claim {ref} was settled although the insurer refused consent: the insurer may refuse to pay it")
+                    flags.append(Text("claim {claim} was settled although the insurer refused consent: "
+                                      "the insurer may refuse to pay it", claim=ref))
                 elif consent.get(ref) != "SettlementConsentGiven":
-                    flags.append(f"claim {ref} was settled without the insurer's consent (seed 001 note 12): the insurer may refuse to pay it")
+                    flags.append(Text("claim {claim} was settled without the insurer's consent (seed 001 note 12): "
+                                      "the insurer may refuse to pay it", claim=ref))
         lines.append(Line(f.id, f.type, "liability", f.on, amount, counted, rule, claim_ref=ref))
     return lines, components
 
 
-def _expense_lines(terms: PolicyTerms, facts: Facts, flags: list[str]) -> list[Line]:
+def _expense_lines(terms: PolicyTerms, facts: Facts, flags: list[Text]) -> list[Line]:
     accident = facts.accident_date
     closes = facts.expense_window_closes
     excluded = facts.exclusions("incident", "expenses")
     publicized = facts.of("Publicized")
     in_period = _in_period(terms, facts.accident_instant)
     decisions = {f.data["event"]: f for f in facts.of("CoverageDecided")}
-    consulting = _Cap(CONSULTING_CAP, "consulting cap per incident")
+    consulting = _Cap(CONSULTING_CAP, Text("consulting cap per incident"))
 
     part_refusal = None
     if excluded:
-        part_refusal = f"excluded: {excluded[-1].data['reason']} applied to the expense part"
+        part_refusal = Text("excluded: {reason} applied to the expense part", reason=Text(excluded[-1].data["reason"]))
     elif not in_period:
-        part_refusal = f"the leak occurred {accident}, outside the policy period"
+        part_refusal = Text("the leak occurred {day}, outside the policy period", day=accident)
     elif not publicized:
-        part_refusal = "not counted yet: the expense part needs the leak made public (Publicized)"
-        flags.append("the leak has not been made public: no expense counts until Publicized is recorded")
+        part_refusal = Text("not counted yet: the expense part needs the leak made public (Publicized)")
+        flags.append(Text("the leak has not been made public: no expense counts until Publicized is recorded"))
 
     lines = []
     for f in sorted(facts.of(*COST_EVENTS), key=lambda f: f.on):
@@ -301,8 +322,10 @@ def _expense_lines(terms: PolicyTerms, facts: Facts, flags: list[str]) -> list[L
             amount = f.data["cost_yen"]
         counted, rule = 0, part_refusal
         if rule is None and not accident <= f.on <= closes:
-            rule = (f"paid {f.on}, before the accident date {accident}" if f.on < accident else
-                    f"paid {f.on}, after the expense window closed {closes} (accident {accident} + {EXPENSE_WINDOW_DAYS} days)")
+            rule = (Text("paid {day}, before the accident date {accident}", day=f.on, accident=accident)
+                    if f.on < accident else
+                    Text("paid {day}, after the expense window closed {closes} (accident {accident} + {days} days)",
+                         day=f.on, closes=closes, accident=accident, days=EXPENSE_WINDOW_DAYS))
         if rule is None:
             counted, rule = _expense_rule(f, category, amount, decisions, consulting, flags)
         lines.append(Line(f.id, f.type, "expenses", f.on, amount, counted, rule, category=category))
@@ -310,27 +333,38 @@ def _expense_lines(terms: PolicyTerms, facts: Facts, flags: list[str]) -> list[L
 
 
 def _expense_rule(f: Fact, category: str, amount: int, decisions: dict[str, Fact],
-                  consulting: _Cap, flags: list[str]) -> tuple[int, str]:
-    label = category.replace("_", " ")
+                  consulting: _Cap, flags: list[Text]) -> tuple[int, Text]:
     if category == "condolence":
-        per = f.data["per_person_yen"]
-        counted = min(per, CONDOLENCE_PER_PERSON_CAP) * f.data["recipients"]
+        per, recipients = f.data["per_person_yen"], f.data["recipients"]
+        counted = min(per, CONDOLENCE_PER_PERSON_CAP) * recipients
         if per > CONDOLENCE_PER_PERSON_CAP:
-            return counted, (f"condolence: capped at {CONDOLENCE_PER_PERSON_CAP} yen per recipient "
-                             f"({per:,} yen × {f.data['recipients']:,} paid)")
-        return counted, f"condolence: {per:,} yen × {f.data['recipients']:,} recipients, covered"
+            return counted, Text("condolence: capped at {cap} yen per recipient ({per:,} yen × {recipients:,} paid)",
+                                 cap=CONDOLENCE_PER_PERSON_CAP, per=per, recipients=recipients)
+        return counted, Text("condolence: {per:,} yen × {recipients:,} recipients, covered",
+                             per=per, recipients=recipients)
     if category == "consulting":
         counted, capped = consulting.take(amount)
-        return counted, capped or "consulting: covered (up to 3,000,000 yen per incident)"
+        return counted, capped or CONSULTING_COVERED
     if category in EXCLUDED_CATEGORIES:
-        return 0, f"excluded: {EXCLUDED_CATEGORIES[category]}"
+        return 0, Text("excluded: {why}", why=EXCLUDED_CATEGORIES[category])
     if category == "other":
         decision = decisions.get(f.id)
         if decision is None:
-            flags.append(f"expense {f.id} (other, {amount:,} yen) awaits a coverage decision by staff")
-            return 0, "other expense: not counted until staff decide coverage (CoverageDecided)"
-        reason = f" ({decision.data['reason']})" if decision.data["reason"] else ""
+            flags.append(Text("expense {event} (other, {amount:,} yen) awaits a coverage decision by staff",
+                              event=f.id, amount=amount))
+            return 0, Text("other expense: not counted until staff decide coverage (CoverageDecided)")
+        decided, reason = decision.id, decision.data["reason"]  # the staff's own words, not translated
         if decision.data["covered"]:
-            return amount, f"other expense: covered by staff decision {decision.id}{reason}"
-        return 0, f"other expense: refused by staff decision {decision.id}{reason}"
-    return amount, f"{label}: covered, paid within the expense window"
+            return amount, (
+                Text("other expense: covered by staff decision {decision} ({reason})", decision=decided, reason=reason)
+                if reason else Text("other expense: covered by staff decision {decision}", decision=decided))
+        return 0, (
+            Text("other expense: refused by staff decision {decision} ({reason})", decision=decided, reason=reason)
+            if reason else Text("other expense: refused by staff decision {decision}", decision=decided))
+    return amount, _covered_in_window(category)
+
+
+@cache
+def _covered_in_window(category: str) -> Text:
+    """The most common line's rule: made once per category (a statement may have thousands)."""
+    return Text("{category}: covered, paid within the expense window", category=Text(category.replace("_", " ")))

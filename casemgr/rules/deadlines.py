@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from casemgr.rules import calendar
 from casemgr.rules.facts import EXPENSE_WINDOW_DAYS, Facts
+from casemgr.texts import Text
 from events.policy import PolicyTerms
 
 CLAIM_FILING_DAYS = 30
@@ -24,7 +25,7 @@ READS = frozenset({
 class Deadline:
     name: str
     due: dt.date
-    rule: str
+    rule: Text
     claim_ref: str | None = None
     met_on: dt.date | None = None
     applicable: bool = True
@@ -60,11 +61,13 @@ def deadlines(terms: PolicyTerms, facts: Facts) -> list[Deadline]:
 
     accident = facts.accident_date
     window_closes = facts.expense_window_closes
-    estimated = " (estimated from the discovery date)" if facts.accident_estimated else ""
     rows.append(Deadline(
         "expense_window", window_closes, kind="window",
-        rule=f"accident date {accident}{estimated} + {EXPENSE_WINDOW_DAYS} days (事故対応期間); "
-             "expenses paid after it do not count",
+        rule=Text("accident date {accident} (estimated from the discovery date) + {days} days (事故対応期間); "
+                  "expenses paid after it do not count", accident=accident, days=EXPENSE_WINDOW_DAYS)
+        if facts.accident_estimated else
+        Text("accident date {accident} + {days} days (事故対応期間); expenses paid after it do not count",
+             accident=accident, days=EXPENSE_WINDOW_DAYS),
     ))
 
     filings = facts.of("InsuranceClaimFiled")
@@ -74,7 +77,8 @@ def deadlines(terms: PolicyTerms, facts: Facts) -> list[Deadline]:
         rows.append(Deadline(
             "claim_filing_liability", calendar.days_after(anchor, CLAIM_FILING_DAYS), claim_ref=ref,
             met_on=facts.first_on((f for f in filings if f.data["part"] in ("liability", "both")), anchor),
-            rule=f"claim {ref} resolved {anchor} (損害確定) + {CLAIM_FILING_DAYS} days",
+            rule=Text("claim {claim} resolved {anchor} (損害確定) + {days} days",
+                      claim=ref, anchor=anchor, days=CLAIM_FILING_DAYS),
         ))
 
     finalized = facts.latest("ExpensesFinalized")
@@ -84,16 +88,18 @@ def deadlines(terms: PolicyTerms, facts: Facts) -> list[Deadline]:
         "claim_filing_expenses", calendar.days_after(anchor, CLAIM_FILING_DAYS),
         met_on=facts.first_on((f for f in filings if f.data["part"] in ("expenses", "both")), anchor),
         applicable=not excluded,
-        rule=(f"expense part excluded ({excluded[-1].data['reason']})" if excluded else
-              f"expenses finalized {anchor} + {CLAIM_FILING_DAYS} days" if finalized else
-              f"expense window closes {anchor} + {CLAIM_FILING_DAYS} days (no ExpensesFinalized yet)"),
+        rule=(Text("expense part excluded ({reason})", reason=Text(excluded[-1].data["reason"])) if excluded else
+              Text("expenses finalized {anchor} + {days} days", anchor=anchor, days=CLAIM_FILING_DAYS)
+              if finalized else
+              Text("expense window closes {anchor} + {days} days (no ExpensesFinalized yet)",
+                   anchor=anchor, days=CLAIM_FILING_DAYS)),
     ))
 
     end = terms.end
     rows.append(Deadline(
         "claims_made_cutoff", calendar.jst_date(end), kind="window",
-        rule=f"policy period ends {end.astimezone(calendar.JST):%Y-%m-%d %H:%M} JST; "
-             "a claim received after it falls outside this policy",
+        rule=Text("policy period ends {end} JST; a claim received after it falls outside this policy",
+                  end=f"{end.astimezone(calendar.JST):%Y-%m-%d %H:%M}"),
     ))
     return rows
 
@@ -105,10 +111,14 @@ def _insurer_notice(terms: PolicyTerms, facts: Facts, found: dt.date) -> Deadlin
     days = terms.insurer_notice_days
     notices = facts.of("InsurerNotified")
     written = [f for f in notices if f.data["channel"] in WRITTEN_CHANNELS]
-    rule = f"discovery {found} + {days} days (遅滞なく, programme setting); met by a notice in writing, e-mail or web"
     calls = [f for f in notices if f.data["channel"] not in WRITTEN_CHANNELS]
     if calls and not written:
-        rule += f"; the call of {calls[0].on} does not meet it: a written notice is still needed (書面にて)"
+        rule = Text("discovery {found} + {days} days (遅滞なく, programme setting); met by a notice in writing, "
+                    "e-mail or web; the call of {call} does not meet it: a written notice is still needed (書面にて)",
+                    found=found, days=days, call=calls[0].on)
+    else:
+        rule = Text("discovery {found} + {days} days (遅滞なく, programme setting); met by a notice in writing, "
+                    "e-mail or web", found=found, days=days)
     return Deadline("insurer_notice", calendar.days_after(found, days), met_on=facts.first_on(written), rule=rule)
 
 
@@ -124,28 +134,39 @@ def _ppc(facts: Facts, found: dt.date) -> list[Deadline]:
     final_due = calendar.next_working_day(final_day)
     notice_due = calendar.nth_day(found, 30)
     if not reasons:
-        why = "not reportable to the PPC (APPI 2022: no sensitive, financial or wrongful-purpose data, 1,000 people or fewer)"
+        why = Text("not reportable to the PPC (APPI 2022: no sensitive, financial or wrongful-purpose data, "
+                   "1,000 people or fewer)")
         return [
             Deadline("ppc_preliminary", preliminary_due, applicable=False, rule=why),
             Deadline("ppc_final", final_due, applicable=False, rule=why),
             Deadline("individual_notice", notice_due, applicable=False, kind="promptly", rule=why),
         ]
-    why = "reportable: " + "; ".join(reasons)
-    final_rule = f"{final_days}th day counting the day of awareness {found}"
-    if final_days == 60:
-        final_rule += " (possible wrongful purpose)"
-    if final_due != final_day:
-        final_rule += (f", moved from {calendar.label(final_day)} ({calendar.closure_reason(final_day)}) "
-                       f"to {calendar.label(final_due)}")
+    why = Text("reportable: {reasons}", reasons=reasons)
+    wrongful = final_days == 60
+    if final_due == final_day:
+        final_rule = (
+            Text("{days}th day counting the day of awareness {found} (possible wrongful purpose); {why}",
+                 days=final_days, found=found, why=why) if wrongful else
+            Text("{days}th day counting the day of awareness {found}; {why}", days=final_days, found=found, why=why))
+    else:
+        moved = {"moved_from": calendar.label(final_day), "closure": calendar.closure_reason(final_day),
+                 "moved_to": calendar.label(final_due)}
+        final_rule = (
+            Text("{days}th day counting the day of awareness {found} (possible wrongful purpose), "
+                 "moved from {moved_from} ({closure}) to {moved_to}; {why}",
+                 days=final_days, found=found, why=why, **moved) if wrongful else
+            Text("{days}th day counting the day of awareness {found}, moved from {moved_from} ({closure}) "
+                 "to {moved_to}; {why}", days=final_days, found=found, why=why, **moved))
     return [
         Deadline(
             "ppc_preliminary", preliminary_due, met_on=facts.first_on(preliminaries),
-            rule=f"5th day counting the day of awareness {found} (速報: promptly, about 3-5 days; "
-                 f"a target, not moved for holidays); {why}",
+            rule=Text("5th day counting the day of awareness {found} (速報: promptly, about 3-5 days; "
+                      "a target, not moved for holidays); {why}", found=found, why=why),
         ),
-        Deadline("ppc_final", final_due, met_on=facts.first_on(finals), rule=f"{final_rule}; {why}"),
+        Deadline("ppc_final", final_due, met_on=facts.first_on(finals), rule=final_rule),
         Deadline(
             "individual_notice", notice_due, met_on=facts.first_on(notices), kind="promptly",
-            rule=f"promptly (速やかに); overdue after the 30th day counting {found} (product bound); {why}",
+            rule=Text("promptly (速やかに); overdue after the 30th day counting {found} (product bound); {why}",
+                      found=found, why=why),
         ),
     ]

@@ -8,12 +8,13 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from casemgr.rules import calendar
+from casemgr.texts import Text
 from events.incident import Fact
 
 REPORTABLE_ITEMS = {
-    "sensitive": "sensitive (要配慮) personal data",
-    "credit_card": "credit-card data (risk of financial damage)",
-    "bank_account": "bank-account data (risk of financial damage)",
+    "sensitive": Text("sensitive (要配慮) personal data"),
+    "credit_card": Text("credit-card data (risk of financial damage)"),
+    "bank_account": Text("bank-account data (risk of financial damage)"),
 }
 WRONGFUL_CAUSES = ("external_attack", "insider")
 EXPENSE_WINDOW_DAYS = 180
@@ -89,16 +90,16 @@ class Facts:
         d = self.discovery.data
         return d["wrongful_purpose_suspected"] or d["cause"] in WRONGFUL_CAUSES
 
-    def reportable_reasons(self) -> list[str]:
+    def reportable_reasons(self) -> list[Text]:
         """Why the PPC must be told (DOMAIN §4.1); empty when it need not be."""
         d = self.discovery.data
         reasons = [text for item, text in REPORTABLE_ITEMS.items() if item in d["data_items"]]
         if d["wrongful_purpose_suspected"]:
-            reasons.append("a wrongful purpose is suspected")
+            reasons.append(Text("a wrongful purpose is suspected"))
         if d["cause"] in WRONGFUL_CAUSES:
-            reasons.append(f"cause {d['cause']} (possible wrongful purpose)")
+            reasons.append(Text("cause {cause} (possible wrongful purpose)", cause=Text(d["cause"])))
         if self.affected_count > 1000:
-            reasons.append(f"{self.affected_count:,} people affected (more than 1,000)")
+            reasons.append(Text("{count:,} people affected (more than 1,000)", count=self.affected_count))
         return reasons
 
     def exclusions(self, *scopes: str) -> list[Fact]:

@@ -207,6 +207,7 @@ def test_staff_get_the_adjudication_forms_with_the_proposed_exclusions_and_the_i
         assert f'id="form-{kind}"' in page
     assert 'id="form-InsuranceClaimFiled"' not in page and 'id="form-IndividualsNotified"' not in page
     assert re.search(r'<option value="employee_data">[^<]*\(提案\)</option>', page)  # proposed, offered first
+    assert "漏えいしたのは被保険者の使用人の情報です" in page  # why, in Sato's Japanese
     assert page.index('value="employee_data"') < page.index('value="intent"')
     client.post("/logout", headers={"X-CSRFToken": csrf(client, "/")})
     login(client, ALICE)
@@ -278,6 +279,24 @@ def test_the_page_is_in_japanese_by_default_and_in_english_for_an_english_reader
     page = client.get(f"/incidents/{OWN}", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "Leak discovered" in page and "What the policy pays" in page and "漏えいの発覚" not in page
     assert "¥" in page
+
+
+def test_the_rules_and_flags_are_in_the_reader_language(client):
+    login(client, ALICE)  # language ja
+    post_event(client, OWN, LETTERS)  # not counted yet: the leak is not public
+    page = client.get(f"/incidents/{OWN}").get_data(as_text=True)
+    assert "漏えいを知った日 2005-06-01 の翌日から5日" in page  # a deadline's rule, from the read model
+    assert "知った日 2005-06-01 を1日目として30日目。個人情報保護委員会への報告が必要です: 本人の数が1,200人" in page
+    assert "まだ算入しません: 費用特約部分は漏えいが公表・報道されたことが条件です" in page  # a line's rule
+    assert "漏えいがまだ公表されていません" in page  # a flag
+    assert "discovery 2005-06-01" not in page and "not counted yet" not in page
+    client.post("/logout", headers={"X-CSRFToken": csrf(client, "/")})
+    login(client, ROOT)  # language en: today's English, word for word
+    page = client.get(f"/incidents/{OWN}").get_data(as_text=True)
+    assert ("discovery 2005-06-01 + 5 days (遅滞なく, programme setting); met by a notice in writing, e-mail or web"
+            in page)
+    assert "not counted yet: the expense part needs the leak made public (Publicized)" in page
+    assert "知った日" not in page and "まだ算入しません" not in page
 
 
 def test_the_pages_have_no_inline_script_or_style(client):

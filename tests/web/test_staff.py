@@ -10,6 +10,7 @@ import re
 import pytest
 
 from casemgr.readmodels.queries import DeadlineFilter
+from casemgr.texts import localize
 from events import policy as core_policy
 from events.values import Actor
 from tests.conftest import OPERATOR
@@ -83,7 +84,8 @@ def test_a_row_names_its_deadline_due_day_and_weekday_days_overdue_and_rule(clie
     assert "保険会社への事故通知" in page and "status status-overdue" in page
     assert re.search(r"\d+日超過", page)
     row = service(client).deadlines(SATO_ACTOR, flt=DeadlineFilter(deadline="insurer_notice")).rows[0]
-    assert html.escape(row.rule) in page
+    assert html.escape(localize(row.rule, "ja")) in page and "漏えいを知った日 2005-06-01 の翌日から5日" in page
+    assert html.escape(str(row.rule)) not in page  # Sato reads Japanese
 
 
 def test_filters_narrow_by_status_deadline_and_closed_incidents(client):

@@ -11,6 +11,8 @@ from typing import Any
 
 from flask_babel import gettext as _
 
+from casemgr.rules.coverage import PROPOSED_EXCLUSION
+from casemgr.texts import Text
 from events.values import Actor
 from web.filters import yen
 from web.incidents import forms, labels
@@ -86,10 +88,14 @@ class IncidentPage:
         return list(dict.fromkeys(r.data["claim_ref"] for r in self._live() if r.type == "ClaimReceived"))
 
     def proposed_exclusions(self) -> list[tuple[str, str]]:
-        """(reason, why) of each exclusion the statement proposes for staff to confirm."""
+        """(reason, why) of each exclusion the statement proposes for staff to confirm
+        (``why`` a Text, said in the user's language; from a flag stored as plain English,
+        its English)."""
         out = []
         for flag in self.statement.flags if self.statement else ():
-            if flag.startswith(PROPOSED):
+            if isinstance(flag, Text) and flag.template == PROPOSED_EXCLUSION:
+                out.append((str(flag.params["reason"]), flag.params["why"]))
+            elif flag.startswith(PROPOSED):
                 reason, _, why = flag[len(PROPOSED):].partition(": ")
                 out.append((reason, why))
         return out
