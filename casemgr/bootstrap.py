@@ -10,10 +10,12 @@ process, each Celery worker process once::
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from casemgr.accounts import Accounts
 from casemgr.application import CaseManager
 from casemgr.clock import Clock, clock_from
+from casemgr.diagnosis import DiagnosisService
 from casemgr.readmodels.projection import ReadModel
 from casemgr.service import CaseService
 from casemgr.settings import Settings
@@ -28,6 +30,10 @@ class Core:
     accounts: Accounts
     _app: CaseManager
     _readmodel: ReadModel
+
+    @cached_property
+    def diagnosis(self) -> DiagnosisService:  # the risk diagnosis (DOMAIN §11), on the same store
+        return DiagnosisService(self._app, self.service, self.clock)
 
     def close(self) -> None:
         self._readmodel.close()
