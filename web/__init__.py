@@ -83,7 +83,11 @@ NAV = {  # endpoint, label (translated in the template), roles that see it
     "staff.dashboard": ("Deadlines", ("staff", "admin")),
     "staff.incidents": ("Incidents", ("staff", "admin")),
     "staff.policies": ("Policies", ("staff", "admin")),
+    "notifications.index": ("Reminders", ("insured", "staff", "admin")),
+    "staff.status": ("Workers", ("staff", "admin")),
     "admin.index": ("Accounts", ("admin",)),
+    "admin.mail": ("Mail", ("admin",)),
+    "admin.clock": ("Clock", ("admin",)),
 }
 
 
@@ -103,7 +107,7 @@ def core_of(app: Flask) -> Core:
 def _blueprints() -> list[Any]:
     from web.home import bp as home
     found = [home]
-    for name in ("incidents", "staff", "admin", "api"):  # feature packages, each with its ``bp``
+    for name in ("incidents", "notifications", "staff", "admin", "api"):  # feature packages, each with its ``bp``
         try:
             module = __import__(f"web.{name}", fromlist=["bp"])
         except ModuleNotFoundError as exc:

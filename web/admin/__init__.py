@@ -17,3 +17,4 @@ def _admin_only():  # type: ignore[no-untyped-def]
 
 
 from web.admin import views  # noqa: E402,F401 — the routes register on ``bp``
+from web.admin import clock, mail  # noqa: E402,F401 — /admin/clock, /admin/mail (the demo's tools)

@@ -5,7 +5,7 @@ as it is (the API's own word), never dropped."""
 
 from __future__ import annotations
 
-from flask_babel import gettext
+from flask_babel import gettext, ngettext
 
 EVENTS = {
     "LeakDiscovered": "Leak discovered",
@@ -144,3 +144,28 @@ def warning_for(name: str) -> str | None:
 
 def group(title: str) -> str:
     return gettext(title)
+
+
+def offset(days: int) -> str:
+    """When a reminder was sent (DOMAIN §4.2): some days before the due date, on it, or
+    after it (``-1``, overdue)."""
+    if days < 0:
+        return value("overdue")
+    if days == 0:
+        return gettext("on the due date")
+    return ngettext("%(num)d day before", "%(num)d days before", days)
+
+
+def reminder_fields(data: dict) -> list[tuple[str, str]]:
+    """A ``ReminderSent`` on the timeline: which deadline (its label), its due date, when it
+    was sent, to whom, and the mail's id."""
+    deadline = value(data.get("deadline", ""))
+    if data.get("claim_ref"):
+        deadline += f" ({data['claim_ref']})"
+    out = [(field("deadline"), deadline), (field("due"), str(data.get("due", "")))]
+    if isinstance(data.get("offset_days"), int):
+        out.append((gettext("Reminded"), offset(data["offset_days"])))
+    out.append((gettext("Sent to"), ", ".join(data.get("to") or ())))
+    if data.get("message_id"):
+        out.append((gettext("Message-ID"), str(data["message_id"])))
+    return out

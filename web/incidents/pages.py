@@ -51,6 +51,7 @@ class IncidentPage:
     history: list[Any] = field(default_factory=list)
     statement: Any = None
     deadlines: list[Any] = field(default_factory=list)
+    statement_source: tuple[int, dt.datetime | None] | None = None  # (version, stored by the workers at)
 
     @classmethod
     def load(cls, service: Any, actor: Actor, ref: str, version: int | None = None,
@@ -60,7 +61,10 @@ class IncidentPage:
         if {"timeline", "forms"} & set(panels):
             page.history = service.history(actor, ref)
         if {"statement", "forms", "claim"} & set(panels):
-            page.statement = service.statement(actor, ref, version).statement
+            found = service.statement(actor, ref, version)
+            page.statement = found.statement
+            page.statement_source = (found.incident.version,
+                                     dt.datetime.fromisoformat(found.computed_at) if found.computed_at else None)
         if "deadlines" in panels and version is None:
             page.deadlines = service.incident_deadlines(actor, ref)
         return page
@@ -74,8 +78,10 @@ class IncidentPage:
         out = []
         for r in rows:
             voiding = shown.get(r.voided_by) if r.voided_by else None
+            fields = (labels.reminder_fields(r.data) if r.type == "ReminderSent"
+                      else [(labels.field(k), display(r.type, k, v)) for k, v in r.data.items()])
             out.append(Entry(r.id, r.version, r.type, labels.event(r.type), r.on, r.at, r.recorded_at, r.by,
-                             r.role, r.note, [(labels.field(k), display(r.type, k, v)) for k, v in r.data.items()],
+                             r.role, r.note, fields,
                              voiding.id if voiding else None, voiding.data.get("reason") if voiding else None))
         return out
 
@@ -145,6 +151,7 @@ class IncidentPage:
             claim = failed if failed and failed.type == forms.CLAIM_FILING else self.form(forms.CLAIM_FILING)
         return {"ref": self.ref, "view": self.view, "version": self.version, "today": self.today,
                 "read_only": read_only, "statement": self.statement, "deadlines": self.deadlines,
+                "statement_source": self.statement_source,
                 "timeline": self.timeline(), "form_groups": groups, "claim_form": claim,
                 "proposed": self.proposed_exclusions() if "ExclusionApplied" in forms.recordable_types(role) else [], "version_query": {"version": self.version} if read_only else {}}
 

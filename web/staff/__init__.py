@@ -23,3 +23,4 @@ def _staff_only():  # type: ignore[no-untyped-def]
 
 
 from web.staff import views  # noqa: E402,F401 — the routes register on ``bp``
+from web.staff import status  # noqa: E402,F401 — /staff/status
