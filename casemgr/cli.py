@@ -415,3 +415,6 @@ register(main)
 
 from casemgr.cli_workers import register as register_workers  # noqa: E402  (reminders sweep, status, clock)
 register_workers(main)
+
+from casemgr.cli_diagnosis import register as register_diagnosis  # noqa: E402  (risk diagnosis: DOMAIN §11)
+register_diagnosis(main)
