@@ -44,6 +44,7 @@ from casemgr.readmodels.work import Planned, WorkTables, ledger_key
 from casemgr.rules.deadlines import Deadline, deadlines
 from casemgr.rules.facts import Facts
 from casemgr.settings import Settings
+from casemgr.texts import localize
 from events.errors import AlreadySent
 from events.incident import parse_reminder_key
 from events.values import Actor
@@ -214,7 +215,7 @@ class Reminders:
         message["References"] = shared_id
         message.set_content(text["body"].format(
             incident=f"{number}/{reference}", name=name, due=p.due.isoformat(), when=when,
-            claim=f" ({p.claim_ref})" if p.claim_ref else "", rule=deadline.rule, link=link))
+            claim=f" ({p.claim_ref})" if p.claim_ref else "", rule=localize(deadline.rule, lang), link=link))
         message["Content-Language"] = lang  # after set_content, which clears the Content-* headers
         return message
 

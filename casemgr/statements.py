@@ -10,9 +10,10 @@ import json
 from dataclasses import asdict
 from typing import Any
 
+from casemgr import texts
 from casemgr.rules.coverage import ExpensePart, LiabilityPart, Line, Statement
 
-FORMAT = 1
+FORMAT = 2  # 2: rules and flags keep their structure (casemgr.texts), so pages can say them in Japanese
 
 
 def encode(s: Statement) -> str:
@@ -21,9 +22,9 @@ def encode(s: Statement) -> str:
         "liability": asdict(s.liability), "expenses": asdict(s.expenses),
         "total_payable_yen": s.total_payable_yen, "paid": [s.paid_liability_yen, s.paid_expenses_yen],
         "accident_date": s.accident_date.isoformat(), "accident_estimated": s.accident_estimated,
-        "flags": [str(f) for f in s.flags],
+        "flags": [texts.dump(f) for f in s.flags],
         "lines": [[line.event, line.type, line.part, line.on.isoformat(), line.amount_yen, line.counted_yen,
-                   str(line.rule), line.claim_ref, line.category] for line in s.lines],
+                   texts.dump(line.rule), line.claim_ref, line.category] for line in s.lines],
     }, ensure_ascii=False, separators=(",", ":"))
 
 
@@ -34,6 +35,7 @@ def decode(text: str) -> Statement:
     return Statement(
         LiabilityPart(**data["liability"]), ExpensePart(**data["expenses"]), data["total_payable_yen"],
         data["paid"][0], data["paid"][1], dt.date.fromisoformat(data["accident_date"]), data["accident_estimated"],
-        tuple(data["flags"]),
-        tuple(Line(e, t, p, dt.date.fromisoformat(on), a, c, r, ref, cat) for e, t, p, on, a, c, r, ref, cat in data["lines"]),
+        tuple(texts.load(f) for f in data["flags"]),
+        tuple(Line(e, t, p, dt.date.fromisoformat(on), a, c, texts.load(r), ref, cat)
+              for e, t, p, on, a, c, r, ref, cat in data["lines"]),
     )

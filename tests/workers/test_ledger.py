@@ -197,3 +197,24 @@ def test_the_console_moves_a_file_clock_and_refuses_to_move_the_system_clock(tmp
     assert bad.returncode == 2 and "AMOUNT" in bad.stderr
     system = run_cli(tmp_path, "clock", "advance", "1d")
     assert system.returncode == 2 and "cannot be moved" in system.stderr
+
+
+def test_a_stored_statement_keeps_its_rules_sayable_in_japanese(app):
+    from casemgr.texts import Text, localize
+    from tests.app.builders import import_one
+
+    incident = import_one(app, json.loads(SEED_001.read_text()))
+    s = statements.decode(statements.encode(app.statement(incident).statement))
+    line = next(line for line in s.lines if isinstance(line.rule, Text))
+    assert localize(line.rule, "ja") != str(line.rule)  # the Japanese, from the stored structure
+
+
+def test_a_reminder_mail_in_japanese_says_the_rule_in_japanese(core, tmp_path):
+    import email
+    import email.policy
+
+    key = next(k for k in core.service.sweep(SYSTEM, DAY).planned if "|insurer_notice|" in k)
+    core.service.deliver_reminder(SYSTEM, key, FolderMailer(tmp_path / "mail"))
+    [path] = (tmp_path / "mail").glob("*.eml")
+    body = email.message_from_bytes(path.read_bytes(), policy=email.policy.default).get_content()
+    assert "根拠:" in body and "discovery 2005-06-01" not in body
