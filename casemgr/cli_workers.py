@@ -58,7 +58,8 @@ def status(ctx: click.Context, as_json: bool) -> None:
         "events": s.events, "read_model_lag": s.view_lag, "follower_lag": s.follower_lag,
         "stale_statements": s.stale_statements, "reminders": s.ledger, "last_sweep": sweep_row,
         "queue_depth": dict(zip(("value", "at"), s.figures["queue_depth"])) if "queue_depth" in s.figures else None,
-        "failing": [{"reminder": p.reminder, "attempts": p.attempts, "last_error": p.last_error} for p in s.failing],
+        "failing": [{"reminder": p.reminder, "incident": f"{number}/{reference}", "attempts": p.attempts,
+                     "last_error": p.last_error} for p, number, reference in s.failing],
     }
     if as_json:
         _print_json(data)
@@ -83,8 +84,9 @@ def status(ctx: click.Context, as_json: bool) -> None:
     out.print(table)
     if s.failing:
         out.print("Failing deliveries:")
-        for p in s.failing:
-            out.print(f"  {p.reminder}  attempts {p.attempts}: {p.last_error}")
+        for p, number, reference in s.failing:
+            out.print(f"  {number}/{reference} {p.deadline} due {p.due} ({p.reminder})  attempts {p.attempts}:"
+                      f" {p.last_error}")
 
 
 @click.group()

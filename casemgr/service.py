@@ -81,7 +81,7 @@ class Status:
     follower_lag: int  # events the outbox follower has not handed on
     stale_statements: int  # policies whose stored statements are behind
     ledger: dict[str, int]  # reminders by state
-    failing: list[Planned]  # not delivered, last attempt failed
+    failing: list[tuple[Planned, str, str]]  # not delivered, last attempt failed: (reminder, policy number, reference)
     last_sweep: Any
     figures: dict[str, tuple[str, str]]  # what the dispatcher measured: name -> (value, when)
 
@@ -435,10 +435,11 @@ class CaseService:
             raise NotPermitted("only staff, admins and the console see the workers' status", "role")
         stored = self.notification_count()
         figures = self._work.get_status()
+        scope = scope_of(actor)
         return Status(
             events=stored, view_lag=self.view_lag(), follower_lag=max(0, stored - self.follower_position()),
             stale_statements=len(self._work.stale_policies(10_000)), ledger=self._work.counts(),
-            failing=self._work.failing(), last_sweep=self._work.last_sweep(), figures=figures,
+            failing=self._work.failing(scope.programmes, scope.businesses), last_sweep=self._work.last_sweep(), figures=figures,
         )
 
     # -- the read model ----------------------------------------------------------------------------

@@ -199,12 +199,22 @@ class WorkTables:
         rows = self.view.fetch(f"SELECT state, COUNT(*) AS n FROM {self.reminders} GROUP BY state")
         return {r["state"]: r["n"] for r in rows}
 
-    def failing(self, limit: int = 20) -> list[Planned]:
-        """Reminders whose last attempt failed and that are not delivered yet."""
+    def failing(self, programmes: tuple[str, ...] | None = None, businesses: tuple[str, ...] | None = None,
+                limit: int = 20) -> list[tuple[Planned, str, str]]:
+        """Reminders of these programmes and businesses (None: any) not delivered yet whose last
+        attempt failed, newest first, each with its incident's policy number and reference."""
+        where, params = ["r.state IN ('pending', 'queued', 'sending')", "r.attempts > 0"], []
+        for column, codes in (("programme", programmes), ("business", businesses)):
+            if codes is not None:
+                if not codes:
+                    return []
+                where.append(f"i.{column} IN ({', '.join(['%s'] * len(codes))})")
+                params += codes
         rows = self.view.fetch(
-            f"SELECT * FROM {self.reminders} WHERE state IN ('pending', 'queued', 'sending') AND attempts > 0"
-            f" ORDER BY updated_at DESC LIMIT {int(limit)}")
-        return [planned(r) for r in rows]
+            f"SELECT r.*, i.policy_number, i.reference FROM {self.reminders} r JOIN {self.incidents} i"
+            f" ON i.incident_id = r.incident_id WHERE {' AND '.join(where)}"
+            f" ORDER BY r.updated_at DESC LIMIT {int(limit)}", params)
+        return [(planned(r), r["policy_number"], r["reference"]) for r in rows]
 
     # -- sweeps and status --------------------------------------------------------------------
 

@@ -95,7 +95,9 @@ def test_nobody_to_tell_postpones_the_reminder_and_says_why(store_url, tmp_path)
         key = made.service.sweep(SYSTEM, DAY).planned[0]
         outcome = made.service.deliver_reminder(SYSTEM, key, FolderMailer(tmp_path / "mail"))
         assert outcome.state == "postponed" and "nobody to tell" in outcome.detail
-        [failing] = made.service.status(SYSTEM).failing
+        [(failing, number, reference)] = made.service.status(SYSTEM).failing
+        assert (number, reference) == ("SK-2005-0001", "INC-1")
+        assert made.service.status(Actor("staff", "s", programmes=frozenset({"other"}))).failing == []
         assert failing.attempts == 1 and "nobody to tell" in failing.last_error
 
 
