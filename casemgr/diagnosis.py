@@ -624,8 +624,8 @@ class DiagnosisService:
         def attempt() -> DiagnosisView:
             self._check_access(actor, business)
             diagnosis = self._latest(business)
-            if number is not None and (diagnosis is None or diagnosis.number != number):
-                if diagnosis is None or number > diagnosis.number or number < 1:
+            if number is not None and (diagnosis is None or diagnosis.number != number or diagnosis.complete):
+                if diagnosis is None or not 1 <= number <= diagnosis.number:
                     raise NotFound(f"no diagnosis {number} of business {business}", "number")
                 raise DomainError(f"diagnosis {number} of {business} is complete; start a new one "
                                   "to answer again", "answers")

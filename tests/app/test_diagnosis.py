@@ -196,6 +196,11 @@ def test_a_bad_answer_stores_nothing_of_the_batch(core):
 
 def test_a_completed_diagnosis_is_kept_and_the_next_answers_start_a_new_one(core):
     core.diagnosis.answer(ALICE, "B1", all_answered(1), complete=True)
+    with pytest.raises(DomainError, match="complete"):
+        core.diagnosis.answer(ALICE, "B1", {"appi-1": 4}, number=1)  # that one, by its number: refused
+    with pytest.raises(NotFound):
+        core.diagnosis.answer(ALICE, "B1", {"appi-1": 4}, number=2)  # not started yet
+    assert len(core.diagnosis.diagnoses(ALICE, "B1")) == 1
     second = core.diagnosis.answer(ALICE, "B1", {"appi-1": 4})
     assert second.number == 2 and not second.complete
     assert core.diagnosis.diagnosis(ALICE, "B1", 1).overall == 25
