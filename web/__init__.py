@@ -107,7 +107,7 @@ def core_of(app: Flask) -> Core:
 def _blueprints() -> list[Any]:
     from web.home import bp as home
     found = [home]
-    for name in ("incidents", "notifications", "staff", "admin", "api"):  # feature packages, each with its ``bp``
+    for name in ("incidents", "notifications", "staff", "admin", "api", "diagnosis"):  # feature packages, each with its ``bp``
         try:
             module = __import__(f"web.{name}", fromlist=["bp"])
         except ModuleNotFoundError as exc:
