@@ -8,8 +8,9 @@ from dataclasses import dataclass
 
 from casemgr.diagnosis import radar_point, radar_polygon
 
-WIDTH, HEIGHT = 640, 500
-CX, CY, RADIUS = 320, 250, 165
+WIDTH, HEIGHT = 820, 490
+CX, CY, RADIUS = 410, 250, 165  # room on each side for an area's name (wrapped, see ``lines``)
+WRAP = {"en": 24, "ja": 36}  # width of a label line, a Japanese character counting two
 RINGS = (20, 40, 60, 80, 100)
 
 
@@ -18,8 +19,7 @@ class Label:
     x: float
     y: float
     anchor: str  # SVG text-anchor
-    number: int
-    name: str
+    lines: list[str]  # "n. name", wrapped
     score: int
     band: str
 
@@ -28,6 +28,8 @@ class Label:
 class Radar:
     width: int
     height: int
+    cx: float
+    cy: float
     rings: list[tuple[int, str, tuple[float, float]]]  # (value, polygon points, where its number goes)
     axes: list[tuple[float, float]]
     current: str  # polygon points
@@ -52,11 +54,33 @@ def radar(areas: list[tuple[str, int, str, int | None]]) -> Radar:
     for i, (name, score, band, _previous) in enumerate(areas):
         x, y = radar_point(i, count, 112, CX, CY, RADIUS)
         anchor = "middle" if abs(x - CX) < 20 else ("start" if x > CX else "end")
-        labels.append(Label(x, y + (4 if y > CY else -2), anchor, i + 1, name, score, band))
-    return Radar(WIDTH, HEIGHT, rings, axes, _points(radar_polygon(scores, CX, CY, RADIUS)),
+        lines = wrapped(f"{i + 1}. {name}")
+        shift = (4 if y > CY else -2) - (0 if y > CY + 20 else 15 * (len(lines) - 1))
+        labels.append(Label(x, y + shift, anchor, lines, score, band))
+    return Radar(WIDTH, HEIGHT, CX, CY, rings, axes, _points(radar_polygon(scores, CX, CY, RADIUS)),
                  radar_polygon(scores, CX, CY, RADIUS),
                  _points(radar_polygon(previous, CX, CY, RADIUS)) if all(p is not None for p in previous) else None,
                  labels)
+
+
+def _width(text: str) -> int:
+    return sum(1 if ord(c) < 0x2E80 else 2 for c in text)
+
+
+def wrapped(label: str) -> list[str]:
+    """A label in lines of at most ``WRAP`` (a Japanese character counting two): English
+    between words, Japanese anywhere."""
+    limit = WRAP["en" if label.isascii() else "ja"]
+    lines: list[str] = []
+    line = ""
+    for word in (label.split(" ") if label.isascii() else list(label)):
+        joined = f"{line} {word}" if line and label.isascii() else line + word
+        if line and _width(joined) > limit:
+            lines.append(line)
+            line = word
+        else:
+            line = joined
+    return lines + [line] if line else lines
 
 
 @dataclass(frozen=True)
