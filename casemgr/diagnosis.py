@@ -24,7 +24,7 @@ import random
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError
@@ -35,6 +35,9 @@ from casemgr.errors import ConcurrentUpdate, DomainError, NotFound
 from events.accounts import Business, business_id
 from events.diagnosis import Diagnosis, area_of, diagnosis_id
 from events.values import Actor
+
+if TYPE_CHECKING:
+    from casemgr.service import CaseService
 
 QUESTIONNAIRE = "2026-1"  # the revision of the questions below; stored with each diagnosis
 SEES_ALL = ("admin", "system", "operator")
@@ -593,9 +596,9 @@ def next_steps(areas: list[str], questions: list[str], answers: Mapping[str, int
 class DiagnosisService:
     """Risk diagnoses on the application's own store (the cipher key covers them too)."""
 
-    def __init__(self, app: Application, service: Any, clock: Clock):
+    def __init__(self, app: Application, service: CaseService, clock: Clock):
         self.app = app
-        self._service = service  # casemgr.service.CaseService: whose policies the actor may see
+        self._service = service  # for the policies an actor may see (staff: the businesses in their programmes)
         self.clock = clock
 
     # -- commands ------------------------------------------------------------------------------

@@ -73,11 +73,15 @@ def test_each_route_for_each_caller(taken, method, route, email, business, sees)
     assert response.status_code == expected, (path, response.get_data(as_text=True)[:400])
 
 
-def test_nobody_logged_in_is_sent_to_the_login_page(taken):
-    for _method, route in ROUTES:
-        response = taken.get(route.format(b="B1"))
-        assert response.status_code in (302, 405) and ("/login" in response.location if response.status_code == 302
-                                                        else True)
+def test_nobody_logged_in_is_sent_to_the_login_page_and_stores_nothing(taken):
+    for method, route in ROUTES:
+        path = route.format(b="B1")
+        response = taken.get(path) if method == "GET" else taken.post(path, data={"appi-1": "2"})
+        if method == "GET":
+            assert response.status_code == 302 and "/login" in response.location, path
+        else:
+            assert response.status_code in (302, 400), path  # no session, no CSRF token
+    assert len(diagnoses(taken).diagnoses(OPERATOR, "B1")) == 1
 
 
 def test_an_insured_user_goes_to_its_own_business_and_staff_to_the_overview(taken):
