@@ -34,14 +34,17 @@ from eventsourcing.utils import get_topic
 from casemgr.errors import ConcurrentUpdate, DomainError, NotFound
 from events.accounts import (
     FIRST_USE, MANAGERS, Business, Programme, User, business_id, check_code, check_email,
-    check_manager, programme_id, user_id,
+    check_manager, check_text, programme_id, user_id,
 )
-from events.values import Actor
+from events.premiums import TERM_FIELDS
+from events.premiums import parse_terms as parse_programme_terms
+from events.values import Actor, shown
 
 MIN_PASSWORD, MAX_PASSWORD = 12, 1024
 SCRYPT_N, SCRYPT_R, SCRYPT_P, SALT_BYTES = 2**14, 8, 1, 16
 TOKEN_PREFIX = "cm"
 DEFAULT_PROGRAMME = "default"
+PROGRAMME_FILE_FIELDS = ("code", "name", "insurer") + TERM_FIELDS  # DOMAIN §10
 PAGE = 500
 RETRIES = 10
 A = TypeVar("A")
@@ -55,6 +58,14 @@ class ProgrammeView:
     name: str
     insurer: str
     staff: tuple[str, ...]  # e-mails of the active staff assigned
+    terms: dict[str, Any] | None = None  # DOMAIN §10: period, patterns, notice days, premium table
+
+
+@dataclass(frozen=True)
+class ProgrammeImport:
+    programme: ProgrammeView
+    created: bool
+    changed: bool  # something was recorded (a new programme, a new name or insurer, new terms)
 
 
 @dataclass(frozen=True)
@@ -175,6 +186,60 @@ class Accounts:
 
         check_manager(actor)
         return self._retrying(attempt)
+
+    def import_programme(self, payload: Any, actor: Actor) -> ProgrammeImport:
+        """Create or update a programme from a programme file (DOMAIN §10): every field checked
+        before anything is stored; what is unchanged records nothing (importing a file twice is
+        harmless); new terms are one ``TermsSet`` event carrying the whole new table."""
+        check_manager(actor)
+        if not isinstance(payload, dict):
+            raise DomainError("a programme file is a JSON object", None)
+        unknown = [k for k in payload if k not in PROGRAMME_FILE_FIELDS]
+        if unknown:
+            key = unknown[0]
+            raise DomainError(f"is not a field of a programme file ({', '.join(PROGRAMME_FILE_FIELDS)})",
+                              key if key.isidentifier() and len(key) <= 40 else shown(key, 40))
+        if "code" not in payload:
+            raise DomainError("is required", "code")
+        code = check_code(payload["code"])
+        name = check_text(payload.get("name"), "name", required=True)
+        insurer = check_text(payload.get("insurer", ""), "insurer")
+        terms = parse_programme_terms(payload)
+
+        def attempt() -> ProgrammeImport:
+            now = self._now()
+            existing = self._get(programme_id(code), Programme)
+            if existing is None:
+                programme = Programme.create(code, name, insurer, actor, now)
+                programme.set_terms(terms, actor, now)
+                self.app.save(programme)
+                return ProgrammeImport(_programme_view(programme), True, True)
+            changed = False
+            if (existing.name, existing.insurer) != (name, insurer):
+                existing.update(name, insurer, actor, now)
+                changed = True
+            changed = existing.set_terms(terms, actor, now) or changed
+            if changed:
+                self.app.save(existing)
+            return ProgrammeImport(_programme_view(existing), False, changed)
+
+        return self._retrying(attempt)
+
+    def programme_terms(self, code: str) -> dict[str, Any] | None:
+        """The programme's terms now (no access check: the core's own reads); None without."""
+        found = self._get(programme_id(code), Programme) if isinstance(code, str) else None
+        return found.terms if found is not None else None
+
+    def programme_terms_as_of(self, code: str, when: dt.datetime) -> dict[str, Any] | None:
+        """The programme's terms as they stood at ``when`` (the table in force when a policy was
+        issued); None when it had none then."""
+        terms = None
+        for event in self.app.events.get(programme_id(code)):  # type: ignore[attr-defined]
+            if event.timestamp > when:
+                break
+            if isinstance(event, Programme.TermsSet):
+                terms = event.terms
+        return terms
 
     def list_programmes(self, actor: Actor) -> list[ProgrammeView]:
         """Every programme, in the order they were created (those an import created on first
@@ -470,7 +535,7 @@ class Accounts:
 
 
 def _programme_view(p: Programme) -> ProgrammeView:
-    return ProgrammeView(p.code, p.name, p.insurer, tuple(p.staff))
+    return ProgrammeView(p.code, p.name, p.insurer, tuple(p.staff), p.terms)
 
 
 def _business_view(b: Business) -> BusinessView:

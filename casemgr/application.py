@@ -23,8 +23,9 @@ from casemgr.errors import ConcurrentUpdate, DomainError, NotFound
 from casemgr.rules.coverage import Statement, Used, statement
 from casemgr.rules.deadlines import Deadline, deadlines
 from casemgr.rules.facts import Facts
+from casemgr.rules.premiums import DebitSchedule, debit_schedule
 from events.incident import EVENT_ID, Incident, check_reference, event_id, incident_id, public_type
-from events.policy import Policy, PolicyTerms, parse_terms, policy_id
+from events.policy import Policy, PolicyTerms, parse_terms, policy_id, validate_policy_event
 from events.values import Actor, name_problem, shown, validate_event
 
 RETRIES = 10
@@ -78,6 +79,13 @@ class HistoryRow:
     note: str | None
     data: dict[str, Any]
     voided_by: str | None
+
+
+@dataclass(frozen=True)
+class PolicyDebits:
+    version: int  # the policy's version in the store
+    schedule: DebitSchedule
+    reminders: tuple[str, ...]  # the reminder keys recorded on the policy (deadline|claim|due|offset)
 
 
 @dataclass(frozen=True)
@@ -151,6 +159,24 @@ class CaseManager(Application):
         self._save_new(policy)
         return policy.id
 
+    def record_policy_event(self, policy: uuid.UUID, payload: Any, actor: Actor) -> str:
+        """Record one policy event (DOMAIN §10: ``PremiumDebited``, ``PremiumDebitFailed``, or the
+        system's ``ReminderSent``); the stored event's id (``e<version>`` of the policy)."""
+        kind, fields = validate_policy_event(payload)
+
+        def attempt() -> str:
+            holder = self._policy(policy)
+            if kind == "PremiumDebitFailed" and holder.cancelled_on is None:
+                schedule = debit_schedule(holder.terms.start, _debits(holder))
+                if schedule.paid_on is None and fields["on"] < schedule.due.isoformat():
+                    raise DomainError(f"the debit is due {schedule.due} ({schedule.rule}): it cannot fail before "
+                                      "it is attempted", "PremiumDebitFailed.on")
+            new_id = holder.record(kind, fields, actor, self.clock.now(), today(self.clock))
+            self.save(holder)
+            return new_id
+
+        return self._retrying(attempt)
+
     def open_incident(self, policy: uuid.UUID, reference: str, payload: Any, actor: Actor) -> uuid.UUID:
         """Open an incident under a policy with its LeakDiscovered event."""
         kind, fields = validate_event(payload)
@@ -182,6 +208,7 @@ class CaseManager(Application):
         policy = self._policy(target.policy_id)
         terms = policy.terms
         as_of = target.modified_on if version is not None else None
+        cancelled = cancellation(policy, as_of)
         others = [self._incident_as_of(i, as_of) for i in policy.incidents.values() if i != target.id]
         ordered = sorted(
             [(Facts(o.facts()), o) for o in others if o is not None] + [(Facts(target.facts()), target)],
@@ -189,7 +216,7 @@ class CaseManager(Application):
         )
         used = Used()
         for facts, aggregate in ordered:
-            result = statement(terms, facts, used)
+            result = statement(terms, facts, used, cancelled)
             if aggregate is target:
                 return IncidentStatement(self._view(target, terms, facts), result)
             used = Used(used.liability_yen + result.liability.payable_yen,
@@ -200,11 +227,12 @@ class CaseManager(Application):
         """Every incident of a policy with its current version and statement, computed in one
         pass in discovery order (what the workers store after a change)."""
         holder = self._policy(policy)
+        cancelled = cancellation(holder)
         aggregates = [self._incident(i) for i in holder.incidents.values()]
         ordered = sorted(((Facts(a.facts()), a) for a in aggregates), key=lambda p: (p[0].discovered_on, p[1].reference))
         used, out = Used(), []
         for facts, aggregate in ordered:
-            result = statement(holder.terms, facts, used)
+            result = statement(holder.terms, facts, used, cancelled)
             out.append((aggregate.id, aggregate.version, result))
             used = Used(used.liability_yen + result.liability.payable_yen,
                         used.expenses_yen + result.expenses.payable_yen)
@@ -213,7 +241,9 @@ class CaseManager(Application):
     def deadlines(self, incident: uuid.UUID, version: int | None = None) -> list[Deadline]:
         """The incident's deadlines computed from its history (the read model holds the same)."""
         aggregate = self._incident(incident, version)
-        return deadlines(self._policy(aggregate.policy_id).terms, Facts(aggregate.facts()))
+        policy = self._policy(aggregate.policy_id)
+        return deadlines(policy.terms, Facts(aggregate.facts()),
+                         cancellation(policy, aggregate.modified_on if version is not None else None))
 
     def history(self, incident: uuid.UUID) -> list[HistoryRow]:
         """The timeline: every event, voided ones included, in recording order."""
@@ -255,6 +285,18 @@ class CaseManager(Application):
 
     def policy_incidents(self, policy: uuid.UUID) -> dict[str, uuid.UUID]:
         return dict(self._policy(policy).incidents)
+
+    def policy_debits(self, policy: uuid.UUID) -> PolicyDebits:
+        """A policy's debits (DOMAIN §10): the schedule its events make, and its version."""
+        holder = self._policy(policy)
+        return PolicyDebits(holder.version, debit_schedule(holder.terms.start, _debits(holder)),
+                            tuple(holder.reminders))
+
+    def policy_cancelled_on(self, policy: uuid.UUID) -> dt.date | None:
+        return cancellation(self._policy(policy))
+
+    def policy_issued_at(self, policy: uuid.UUID) -> dt.datetime:
+        return self._policy(policy).created_on
 
     def resolve(self, ref: str) -> uuid.UUID:
         """An incident by its id or by ``POLICY-NUMBER/REFERENCE``."""
@@ -380,6 +422,21 @@ class CaseManager(Application):
             accident_estimated=facts.accident_estimated, affected_count=facts.affected_count,
             summary=facts.discovery.data["summary"], terms=terms,
         )
+
+
+def _debits(policy: Policy, as_of: dt.datetime | None = None) -> list[tuple[str, dt.date, int | None, str]]:
+    """The policy's debit events (type, business date, amount, id), those recorded by ``as_of``."""
+    return [(d[0], dt.date.fromisoformat(d[1]), d[2], event_id(d[4])) for d in policy.debits
+            if as_of is None or dt.datetime.fromisoformat(d[3]) <= as_of]
+
+
+def cancellation(policy: Policy, as_of: dt.datetime | None = None) -> dt.date | None:
+    """When the policy was cancelled from its start (the second failed debit in a row), as its
+    debits recorded by ``as_of`` (default: all) tell; None while it stands."""
+    if as_of is None:
+        on = policy.cancelled_on
+        return dt.date.fromisoformat(on) if on else None
+    return debit_schedule(policy.terms.start, _debits(policy, as_of)).cancelled_on
 
 
 def _take_local_id(payload: Any, local: dict[str, str]) -> tuple[Any, str | None]:

@@ -24,7 +24,7 @@ from casemgr.application import MAX_VERSION, IncidentStatement
 from casemgr.bootstrap import Core, bootstrap
 from casemgr.cli_input import BusinessDate, Fail, Group, login_operator, read_import, read_json
 from casemgr.errors import DomainError
-from casemgr.formatting import deadline_json, statement_json, yen
+from casemgr.formatting import debits_json, deadline_json, estimate_json, statement_json, subject, yen
 from casemgr.readmodels.queries import DeadlineFilter
 from casemgr.rules.deadlines import STATUSES
 from events.values import DEADLINES, JST, Actor
@@ -223,7 +223,7 @@ def deadlines(ctx: click.Context, incident: str | None, on: dt.date | None, stat
     for column in ("incident", "deadline", "claim", "due", "status", "rule"):
         table.add_column(column, overflow="fold")
     for r in rows:
-        table.add_row(f"{r.policy_number}/{r.reference}", r.deadline, r.claim_ref or "",
+        table.add_row(subject(r.policy_number, r.reference), r.deadline, r.claim_ref or "",
                       f"{r.due:%a %Y-%m-%d}", r.status + (f" ({r.met_on})" if r.met_on else ""), r.rule)
     out.print(table)
 
@@ -320,7 +320,12 @@ def policy_show(ctx: click.Context, number: str, as_json: bool) -> None:
     data = {**t.to_log(), "incidents": usage.incidents,
             "used": {"liability_yen": usage.liability_used_yen, "expenses_yen": usage.expenses_used_yen},
             "left": {"liability_yen": max(0, t.liability_limit_yen - usage.liability_used_yen),
-                     "expenses_yen": max(0, t.expense_limit_yen - usage.expenses_used_yen)}}
+                     "expenses_yen": max(0, t.expense_limit_yen - usage.expenses_used_yen)},
+            "premium": estimate_json(usage.premium) if usage.premium else None,
+            "premium_problem": usage.premium_problem,
+            "debits": debits_json(usage.debits) if usage.debits else None,
+            "enrolled_businesses": usage.enrolled_businesses,
+            "warning": str(usage.warning) if usage.warning else None}
     if as_json:
         _print_json(data)
         return
@@ -332,6 +337,25 @@ def policy_show(ctx: click.Context, number: str, as_json: bool) -> None:
     table.add_row("expenses", yen(t.expense_limit_yen), yen(usage.expenses_used_yen), yen(data["left"]["expenses_yen"]))
     out.print(table)
     out.print(f"{usage.incidents} incident(s); period {t.period_start} – {t.period_end}")
+    if usage.premium is not None:
+        e = usage.premium
+        shown = "quoted individually" if e.premium_yen is None else ("about " if e.approximate else "") + yen(e.premium_yen)
+        out.print(f"Premium: {shown} yen ({e.months} months" + (", PL 5% off" if e.pl_insurance else "") + ")")
+    elif usage.premium_problem:
+        out.print(f"Premium: no estimate ({usage.premium_problem})")
+    s = usage.debits
+    if s is not None:
+        for d in s.debits:
+            out.print(f"  {d.id} {d.type} on {d.on}" + (f", {yen(d.amount_yen)} yen" if d.amount_yen else "")
+                      + f" (due {d.due})")
+        if s.cancelled_on:
+            out.print(f"[bold]Cancelled from its start[/bold] ({s.rule}); every incident under it pays 0")
+        elif s.paid_on:
+            out.print(f"Premium paid: {s.rule}")
+        else:
+            out.print(f"Next debit due {s.due:%a %Y-%m-%d}: {s.rule}")
+    if usage.warning:
+        out.print(f"[bold]Warning:[/bold] {usage.warning}")
 
 
 @main.command()
@@ -366,7 +390,7 @@ def reminders_due(ctx: click.Context, on: dt.date | None, as_json: bool) -> None
         _warn_stale(core.service.catch_up_quietly())
         due = core.service.reminders_due(ctx.obj, on or None)
     if as_json:
-        _print_json([{"incident": str(r.incident), "reference": f"{r.policy_number}/{r.reference}",
+        _print_json([{"incident": str(r.incident), "reference": subject(r.policy_number, r.reference),
                       "deadline": r.deadline, "claim_ref": r.claim_ref, "due": r.due.isoformat(),
                       "offset_days": r.offset_days, "to": list(r.to)} for r in due])
         return
@@ -374,7 +398,7 @@ def reminders_due(ctx: click.Context, on: dt.date | None, as_json: bool) -> None
     for column in ("incident", "deadline", "claim", "due", "offset", "to"):
         table.add_column(column, overflow="fold")
     for r in due:
-        table.add_row(f"{r.policy_number}/{r.reference}", r.deadline, r.claim_ref or "", f"{r.due:%a %Y-%m-%d}",
+        table.add_row(subject(r.policy_number, r.reference), r.deadline, r.claim_ref or "", f"{r.due:%a %Y-%m-%d}",
                       "overdue" if r.offset_days < 0 else f"{r.offset_days} days", ", ".join(r.to) or "(nobody)")
     out.print(table)
 
@@ -418,3 +442,6 @@ register_workers(main)
 
 from casemgr.cli_diagnosis import register as register_diagnosis  # noqa: E402  (risk diagnosis: DOMAIN §11)
 register_diagnosis(main)
+
+from casemgr.cli_premiums import register as register_premiums  # noqa: E402  (premiums, policy events: DOMAIN §10)
+register_premiums(main)

@@ -12,6 +12,7 @@ from rich.table import Table
 from casemgr.cli import Fail, _print_json, _session, _warn_stale, out
 from casemgr.cli_input import BusinessDate
 from casemgr.clock import FileClock, clock_from
+from casemgr.formatting import subject
 from casemgr.settings import Settings
 from events.values import JST
 
@@ -58,7 +59,7 @@ def status(ctx: click.Context, as_json: bool) -> None:
         "events": s.events, "read_model_lag": s.view_lag, "follower_lag": s.follower_lag,
         "stale_statements": s.stale_statements, "reminders": s.ledger, "last_sweep": sweep_row,
         "queue_depth": dict(zip(("value", "at"), s.figures["queue_depth"])) if "queue_depth" in s.figures else None,
-        "failing": [{"reminder": p.reminder, "incident": f"{number}/{reference}", "attempts": p.attempts,
+        "failing": [{"reminder": p.reminder, "incident": subject(number, reference), "attempts": p.attempts,
                      "last_error": p.last_error} for p, number, reference in s.failing],
     }
     if as_json:
@@ -85,7 +86,7 @@ def status(ctx: click.Context, as_json: bool) -> None:
     if s.failing:
         out.print("Failing deliveries:")
         for p, number, reference in s.failing:
-            out.print(f"  {number}/{reference} {p.deadline} due {p.due} ({p.reminder})  attempts {p.attempts}:"
+            out.print(f"  {subject(number, reference)} {p.deadline} due {p.due} ({p.reminder})  attempts {p.attempts}:"
                       f" {p.last_error}")
 
 

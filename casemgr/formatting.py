@@ -8,6 +8,12 @@ from typing import Any
 from casemgr.application import IncidentStatement
 
 
+def subject(number: str, reference: str) -> str:
+    """What a deadline or reminder is about: ``POLICY/REFERENCE`` for an incident, the policy's
+    number for a policy's own deadline (its next premium debit, with no reference)."""
+    return f"{number}/{reference}" if reference else number
+
+
 def yen(amount: int) -> str:
     """Integer yen with thousands separators: 88,810,000."""
     return f"{amount:,}"
@@ -40,10 +46,53 @@ def statement_json(result: IncidentStatement) -> dict[str, Any]:
 
 
 def deadline_json(r: Any) -> dict[str, Any]:
-    """A deadline row as ``casemgr deadlines --json`` prints it (DOMAIN §8)."""
+    """A deadline row as ``casemgr deadlines --json`` prints it (DOMAIN §8). A policy's own
+    deadline (``premium_debit``) names the policy's id as ``incident`` and its number as
+    ``reference``."""
     return {
-        "incident": str(r.incident), "reference": f"{r.policy_number}/{r.reference}", "deadline": r.deadline,
+        "incident": str(r.incident), "reference": subject(r.policy_number, r.reference), "deadline": r.deadline,
         "claim_ref": r.claim_ref, "due": r.due.isoformat(), "status": r.status,
         "met_on": r.met_on.isoformat() if r.met_on else None, "rule": r.rule,
         "programme": r.programme, "business": r.business,
+    }
+
+
+def estimate_json(e: Any) -> dict[str, Any]:
+    """A premium estimate (``casemgr.rules.premiums.Estimate``) as DOMAIN §9.2 names its fields,
+    with a few more: the band, the cover, the PL discount and the rules behind each figure."""
+    return {
+        "annual_yen": e.annual_yen, "months": e.months, "premium_yen": e.premium_yen,
+        "approximate": e.approximate, "quoted_individually": e.quoted_individually,
+        "first_debit_on": e.first_debit_on.isoformat(),
+        "programme": e.programme, "pattern": e.pattern, "industry": e.industry, "revenue_yen": e.revenue_yen,
+        "band_yen": e.band_upper_yen, "cover_start": e.cover_start.isoformat(), "cover_end": e.cover_end.isoformat(),
+        "mid_term": e.mid_term, "term_yen": e.term_yen, "pl_insurance": e.pl_insurance,
+        "pl_discount_yen": e.pl_discount_yen, "rules": [str(r) for r in e.rules],
+    }
+
+
+def premium_json(quote: Any) -> dict[str, Any]:
+    """``casemgr premium --json``: the estimate and the programme's size (with its warning)."""
+    return {**estimate_json(quote.estimate), "enrolled_businesses": quote.enrolled_businesses,
+            "warning": str(quote.warning) if quote.warning else None}
+
+
+def programme_json(summary: Any) -> dict[str, Any]:
+    p = summary.programme
+    return {"code": p.code, "name": p.name, "insurer": p.insurer, **(p.terms or {}),
+            "enrolled_businesses": summary.enrolled_businesses,
+            "warning": str(summary.warning) if summary.warning else None}
+
+
+def debits_json(schedule: Any) -> dict[str, Any]:
+    """A policy's debits (``casemgr.rules.premiums.DebitSchedule``): each with the due date it
+    answered, the debit due now (or the last), paid or cancelled."""
+    return {
+        "state": schedule.state, "first_due": schedule.first_due.isoformat(), "due": schedule.due.isoformat(),
+        "rule": str(schedule.rule), "paid_on": schedule.paid_on.isoformat() if schedule.paid_on else None,
+        "paid_yen": schedule.paid_yen, "failures_in_a_row": schedule.failures_in_a_row,
+        "cancelled_from_start": schedule.cancelled_on is not None,
+        "cancelled_on": schedule.cancelled_on.isoformat() if schedule.cancelled_on else None,
+        "events": [{"id": d.id, "type": d.type, "on": d.on.isoformat(), "amount_yen": d.amount_yen,
+                    "due": d.due.isoformat()} for d in schedule.debits],
     }

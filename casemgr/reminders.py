@@ -7,7 +7,8 @@ A **sweep** of business day D asks the read model which reminders are due on D
 **Delivering** one reminder:
 
 1. lease it in the ledger (another worker holding an unexpired lease is left alone);
-2. load the incident and check, on the aggregate itself, that the reminder is still owed
+2. load the incident (or the policy, for its next premium debit) and check, on the aggregate
+   itself, that the reminder is still owed
    today: not recorded yet, the deadline still pending with that due date, and its offset
    still the one §4.2 picks today (a reminder whose day has passed is *superseded* by a
    later one, never sent late after it);
@@ -35,7 +36,7 @@ from email.utils import format_datetime
 from urllib.parse import quote, urlsplit
 
 from casemgr.accounts import Accounts
-from casemgr.application import CaseManager
+from casemgr.application import CaseManager, cancellation
 from casemgr.clock import today
 from casemgr.errors import DomainError
 from casemgr.mail import DeliveryFailed, Mailer
@@ -43,10 +44,12 @@ from casemgr.readmodels.queries import Queries
 from casemgr.readmodels.work import Planned, WorkTables, ledger_key
 from casemgr.rules.deadlines import Deadline, deadlines
 from casemgr.rules.facts import Facts
+from casemgr.rules.premiums import debit_deadline
 from casemgr.settings import Settings
 from casemgr.texts import localize
 from events.errors import AlreadySent
 from events.incident import parse_reminder_key
+from events.policy import POLICY_DEADLINE, PolicyTerms
 from events.values import Actor
 
 SYSTEM = Actor("system", "casemgr-workers")
@@ -150,21 +153,36 @@ class Reminders:
                                self._stamp())
             raise
 
-    def _deliver(self, p: Planned, mailer: Mailer, day: dt.date) -> Outcome:
+    def _subject(self, p: Planned) -> "_Subject":
+        """What a planned reminder is about, as the store has it now: an incident's deadline, or
+        a policy's own (its next premium debit, keyed by the policy's id)."""
+        if p.deadline == POLICY_DEADLINE:
+            policy = uuid.UUID(p.incident)
+            debits = self.app.policy_debits(policy)
+            terms = self.app.policy_terms(policy)
+            tracked = debits.schedule.debits or (self.accounts.programme_terms(terms.programme) or {}).get("premiums")
+            return _Subject(terms, "", debit_deadline(debits.schedule) if tracked else None, debits.reminders, False,
+                            lambda event: self.app.record_policy_event(policy, event, SYSTEM))
         incident = self.app._incident(uuid.UUID(p.incident))  # noqa: SLF001 — the core's own application
-        terms = self.app.policy_terms(incident.policy_id)
+        policy = self.app._policy(incident.policy_id)  # noqa: SLF001
+        target = next((d for d in deadlines(policy.terms, Facts(incident.facts()), cancellation(policy))
+                       if d.name == p.deadline and (d.claim_ref or "") == (p.claim_ref or "")), None)
+        return _Subject(policy.terms, incident.reference, target, tuple(incident.reminders), incident.closed,
+                        lambda event: self.app.record(incident.id, event, SYSTEM))
+
+    def _deliver(self, p: Planned, mailer: Mailer, day: dt.date) -> Outcome:
+        subject = self._subject(p)
+        terms, target = subject.terms, subject.deadline
         reminder = (p.deadline, p.claim_ref or "", p.due.isoformat(), p.offset_days)
-        if any(parse_reminder_key(k) == reminder for k in incident.reminders):
+        if any(parse_reminder_key(k) == reminder for k in subject.reminders):
             self.work.finish(p.reminder, "sent", self._stamp())
             return Outcome("already", "recorded before")
-        target = next((d for d in deadlines(terms, Facts(incident.facts()))
-                       if d.name == p.deadline and (d.claim_ref or "") == (p.claim_ref or "")), None)
         sent: dict[str, int] = {}
-        for k in incident.reminders:
+        for k in subject.reminders:
             name, claim, due, offset = parse_reminder_key(k)
             if (name, claim) == (p.deadline, p.claim_ref or ""):
                 sent[due] = min(offset, sent.get(due, offset))
-        still = (not incident.closed and target is not None and target.due == p.due
+        still = (not subject.closed and target is not None and target.due == p.due
                  and pick(target, day, self.settings.reminder_offsets, sent) == p.offset_days)
         if not still:
             self.work.finish(p.reminder, "superseded", self._stamp())
@@ -181,17 +199,17 @@ class Reminders:
         for lang, emails in sorted(by_lang.items()):
             if lang in p.mailed:
                 continue  # accepted by the server on an earlier attempt
-            refused |= mailer.send(self.compose(p, target, terms.number, incident.reference, lang, emails, day,
+            refused |= mailer.send(self.compose(p, target, terms.number, subject.reference, lang, emails, day,
                                                 shared_id))
             self.work.note_mailed(p.reminder, lang)
         addresses = tuple(email for email, _ in recipients if email not in refused)
         try:
-            self.app.record(incident.id, {
+            subject.record({
                 "type": "ReminderSent", "on": day.isoformat(), "deadline": p.deadline,
                 **({"claim_ref": p.claim_ref} if p.claim_ref else {}),
                 "due": p.due.isoformat(), "offset_days": p.offset_days, "to": list(addresses),
                 "message_id": shared_id,
-            }, SYSTEM)
+            })
         except AlreadySent:
             pass
         self.work.finish(p.reminder, "sent", self._stamp(), shared_id, addresses,
@@ -205,16 +223,21 @@ class Reminders:
         left = (p.due - day).days
         when = (text["overdue"].format(days=-left) if left < 0 else text["today"] if left == 0
                 else text["left"].format(days=left))
-        link = f"{self.settings.base_url}/incidents/{quote(number, safe='')}/{quote(reference, safe='')}"
+        if reference:
+            link = f"{self.settings.base_url}/incidents/{quote(number, safe='')}/{quote(reference, safe='')}"
+            subject, body = text["subject"], text["body"]
+        else:  # a policy's own deadline: its next premium debit
+            link = f"{self.settings.base_url}/staff/policies/{quote(number, safe='')}"
+            subject, body = text["policy_subject"], text["policy_body"]
         message = EmailMessage()
-        message["Subject"] = text["subject"].format(name=name, incident=f"{number}/{reference}", when=when)
+        message["Subject"] = subject.format(name=name, incident=f"{number}/{reference}", policy=number, when=when)
         message["From"] = self.settings.mail_from
         message["To"] = ", ".join(to)
         message["Date"] = format_datetime(self.app.clock.now().astimezone(dt.timezone.utc))
         message["Message-ID"] = message_id(p.reminder, lang, self.domain)
         message["References"] = shared_id
-        message.set_content(text["body"].format(
-            incident=f"{number}/{reference}", name=name, due=p.due.isoformat(), when=when,
+        message.set_content(body.format(
+            incident=f"{number}/{reference}", policy=number, name=name, due=p.due.isoformat(), when=when,
             claim=f" ({p.claim_ref})" if p.claim_ref else "", rule=localize(deadline.rule, lang), link=link))
         message["Content-Language"] = lang  # after set_content, which clears the Content-* headers
         return message
@@ -229,7 +252,15 @@ TEXTS: dict[str, dict] = {
                  "事故の画面: {link}\n\n"
                  "このメールは casemgr が自動で送信しています。すでに対応済みの場合は、"
                  "事故の画面でその出来事を記録してください。\n"),
+        "policy_subject": "【保険料の引落し】{policy}: {name} — {when}",
+        "policy_body": ("保険契約 {policy} の保険料の口座引落しのお知らせです。\n\n"
+                        "期限: {name}\n期日: {due}（{when}）\n根拠: {rule}\n\n"
+                        "口座の残高をご確認ください。引落しが2か月続けてできなかった場合、"
+                        "保険は始期にさかのぼって取消となります。\n\n"
+                        "契約の画面（保険会社の担当者用）: {link}\n\n"
+                        "このメールは casemgr が自動で送信しています。\n"),
         "deadlines": {
+            "premium_debit": "保険料の口座引落し",
             "insurer_notice": "保険会社への事故通知", "ppc_preliminary": "個人情報保護委員会への速報",
             "ppc_final": "個人情報保護委員会への確報", "individual_notice": "本人への通知",
             "expense_window": "事故対応期間（180日）の終了", "claim_filing_liability": "保険金請求（賠償責任）",
@@ -243,7 +274,15 @@ TEXTS: dict[str, dict] = {
                  "Deadline: {name}{claim}\nDue: {due} ({when})\nRule: {rule}\n\n"
                  "The incident: {link}\n\n"
                  "casemgr sends this mail by itself. If it is done already, record it on the incident's page.\n"),
+        "policy_subject": "[Premium debit] {policy}: {name} — {when}",
+        "policy_body": ("About the premium debit of policy {policy}.\n\n"
+                        "Deadline: {name}\nDue: {due} ({when})\nRule: {rule}\n\n"
+                        "Please make sure the account holds the premium. If the debit fails two months in a row, "
+                        "the policy is cancelled back to its start.\n\n"
+                        "The policy (for the insurer's staff): {link}\n\n"
+                        "casemgr sends this mail by itself.\n"),
         "deadlines": {
+            "premium_debit": "Premium debit",
             "insurer_notice": "Notice to the insurer", "ppc_preliminary": "PPC preliminary report",
             "ppc_final": "PPC final report", "individual_notice": "Notice to the people affected",
             "expense_window": "End of the expense period (180 days)",
@@ -251,6 +290,16 @@ TEXTS: dict[str, dict] = {
         },
     },
 }
+
+
+@dataclass(frozen=True)
+class _Subject:
+    terms: PolicyTerms
+    reference: str  # "" for a policy's own deadline
+    deadline: Deadline | None  # the deadline as it stands now (None: no longer there)
+    reminders: tuple[str, ...]  # the reminder keys recorded on it
+    closed: bool
+    record: Callable[[dict], str]  # records a ReminderSent on it
 
 
 def check_day(day: dt.date, clock_today: dt.date) -> None:

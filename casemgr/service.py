@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from casemgr.accounts import Accounts
+from casemgr.accounts import Accounts, ProgrammeImport, ProgrammeView
 from casemgr.application import CaseManager, HistoryRow, Imported, IncidentStatement, IncidentView
 from casemgr.clock import Clock, today
 from casemgr.errors import DomainError, NotFound, NotPermitted
@@ -33,7 +33,9 @@ from casemgr.reminders import Outcome, Reminders, SweepResult, check_day
 from casemgr import statements as stored_statements
 from casemgr.rules.coverage import Used, statement
 from casemgr.rules.facts import Facts
+from casemgr.rules.premiums import DebitSchedule, Estimate, estimate, small_programme
 from casemgr.settings import Settings
+from casemgr.texts import Text
 from events.incident import incident_id
 from events.policy import PolicyTerms, policy_id
 from events.values import Actor
@@ -92,6 +94,32 @@ class PolicyUsage:
     liability_used_yen: int
     expenses_used_yen: int
     incidents: int
+    version: int = 0
+    debits: DebitSchedule | None = None  # DOMAIN §10: the debits, the next one due, a cancellation
+    premium: Estimate | None = None  # the estimate under the programme's table when the policy was issued
+    premium_problem: str | None = None  # why there is no estimate (no table, custom limits, a class it lacks)
+    enrolled_businesses: int = 0
+    warning: Text | None = None  # the programme-size warning (99 or fewer enrolled businesses)
+
+    @property
+    def cancelled_on(self) -> dt.date | None:
+        return self.debits.cancelled_on if self.debits else None
+
+
+@dataclass(frozen=True)
+class PremiumQuote:
+    """An estimate (DOMAIN §10) and the programme's size, with its warning when small."""
+
+    estimate: Estimate
+    enrolled_businesses: int
+    warning: Text | None
+
+
+@dataclass(frozen=True)
+class ProgrammeSummary:
+    programme: ProgrammeView
+    enrolled_businesses: int
+    warning: Text | None
 
 
 def scope_of(actor: Actor, programmes: tuple[str, ...] | None = None,
@@ -225,6 +253,37 @@ class CaseService:
                                        terms.insured.get("industry", ""), terms.insured.get("annual_revenue_yen", 0),
                                        actor)
 
+    def record_policy_event(self, actor: Actor, policy: str, event: Any) -> Recorded:
+        """Record a policy event (DOMAIN §10: ``PremiumDebited``, ``PremiumDebitFailed``; staff of
+        the policy's programme, the system or the console operator); its id (``e<n>``)."""
+        target = self.find_policy(actor, policy)
+        new_id = self._app.record_policy_event(target, event, actor)
+        return Recorded(new_id, self.catch_up_quietly())
+
+    def import_programme(self, actor: Actor, payload: Any) -> ProgrammeImport:
+        """Create or update a programme from a programme file (DOMAIN §10; admins and the console
+        operator): all fields checked first, nothing stored on a refusal, nothing recorded when
+        nothing changed."""
+        return self._accounts.import_programme(payload, actor)
+
+    def programme(self, actor: Actor, code: str) -> ProgrammeSummary:
+        """A programme with its terms and size (its staff, admins and the operator; others: NotFound)."""
+        view = self._accounts.programme(code, actor)
+        enrolled = self._queries.enrolled_businesses(view.code)
+        return ProgrammeSummary(view, enrolled, small_programme(enrolled))
+
+    def premium_estimate(self, actor: Actor, programme: str, pattern: str, industry: str, revenue_yen: int,
+                         pl_insurance: bool = False, applied_on: dt.date | None = None) -> PremiumQuote:
+        """The premium estimate of DOMAIN §10 under the programme's current table, with the
+        programme-size warning. Its staff, admins, the system and the operator may ask."""
+        summary = self.programme(actor, programme)
+        terms = summary.programme.terms
+        if terms is None:
+            raise DomainError(f"programme {summary.programme.code} has no terms yet: import its programme file "
+                              "(`casemgr programmes import FILE`)", "programme")
+        found = estimate(summary.programme.code, terms, pattern, industry, revenue_yen, pl_insurance, applied_on)
+        return PremiumQuote(found, summary.enrolled_businesses, summary.warning)
+
     def open_incident(self, actor: Actor, policy: str, reference: str, event: Any) -> Recorded:
         target = self.find_policy(actor, policy)
         incident = self._app.open_incident(target, reference, event, actor)
@@ -300,13 +359,34 @@ class CaseService:
         incident, in discovery order, uses up what the earlier ones were payable)."""
         target = self.find_policy(actor, policy)
         terms = self._app.policy_terms(target)
+        debits = self._app.policy_debits(target)
         aggregates = [self._app._incident(i) for i in self._app.policy_incidents(target).values()]
         ordered = sorted(((Facts(a.facts()), a) for a in aggregates), key=lambda p: (p[0].discovered_on, p[1].reference))
         used = Used()
         for facts, _ in ordered:
-            result = statement(terms, facts, used)
+            result = statement(terms, facts, used, debits.schedule.cancelled_on)
             used = Used(used.liability_yen + result.liability.payable_yen, used.expenses_yen + result.expenses.payable_yen)
-        return PolicyUsage(terms, used.liability_yen, used.expenses_yen, len(aggregates))
+        premium, problem = self._policy_premium(target, terms)
+        enrolled = self._queries.enrolled_businesses(terms.programme)
+        return PolicyUsage(terms, used.liability_yen, used.expenses_yen, len(aggregates), debits.version,
+                           debits.schedule, premium, problem, enrolled, small_programme(enrolled))
+
+    def _policy_premium(self, policy: uuid.UUID, terms: PolicyTerms) -> tuple[Estimate | None, str | None]:
+        """The estimate for an issued policy under its programme's table as it stood when the
+        policy was issued (a later table does not rewrite it), or why there is none."""
+        table = self._accounts.programme_terms_as_of(terms.programme, self._app.policy_issued_at(policy))
+        if table is None:
+            return None, f"programme {terms.programme} had no premium table when the policy was issued"
+        if terms.pattern is None:
+            return None, "custom limits: the premium is quoted individually"
+        applied = dt.date.fromisoformat(terms.enrolment_applied_on) if terms.enrolment_applied_on else None
+        own = {**table, "period_start": terms.programme_start, "period_end": terms.period_end,
+               "patterns": sorted(set(table["patterns"]) | {terms.pattern})}
+        try:
+            return estimate(terms.programme, own, terms.pattern, terms.insured.get("industry", ""),
+                            terms.insured.get("annual_revenue_yen", 0), terms.pl_insurance, applied), None
+        except DomainError as exc:
+            return None, str(exc)
 
     def reminders_due(self, actor: Actor, on: dt.date | None = None) -> list[DueReminder]:
         """What a sweep on ``on`` would send now (DOMAIN §4.2), with the recipients; from the
@@ -336,8 +416,9 @@ class CaseService:
         self._system_only(actor, "recompute statements")
         pid = uuid.UUID(policy)
         position = self.notification_count()  # everything up to here is in what is loaded next
+        own = self._app.policy_debits(pid).version  # its debits can cancel every statement: read first
         results = self._app.policy_statements(pid)
-        versions = versions_text((str(i), v) for i, v, _ in results)
+        versions = versions_text([(str(i), v) for i, v, _ in results] + [(policy, own)])
         stamp = self.clock.now().astimezone(dt.timezone.utc).isoformat(timespec="seconds")
         return sum(self._work.store_statement(str(i), policy, v, versions, position, stamp,
                                               stored_statements.encode(s))

@@ -21,6 +21,7 @@ from typing import Any
 from eventsourcing.domain import Aggregate
 
 from events.errors import DomainError, NotPermitted
+from events.premiums import parse_terms as parse_programme_terms
 from events.values import Actor
 
 NAMESPACE = uuid.UUID("0f6b2c1e-3d4a-5b6c-8d7e-9fa0b1c2d3e4")
@@ -133,6 +134,16 @@ class Programme(Aggregate):
         def apply(self, aggregate: "Programme") -> None:
             aggregate.name, aggregate.insurer = self.name, self.insurer
 
+    class TermsSet(Changed):
+        """The programme's terms (DOMAIN §10) as a programme file gave them: period, patterns,
+        insurer-notice days and the whole premium table. A change is a new event carrying the
+        whole new terms, so the stream says which table was in force when."""
+
+        terms: dict[str, Any]
+
+        def apply(self, aggregate: "Programme") -> None:
+            aggregate.terms = dict(self.terms)
+
     class StaffAssigned(Changed):
         email: str
 
@@ -148,6 +159,7 @@ class Programme(Aggregate):
     def __init__(self, code: str, name: str, insurer: str):
         self.code, self.name, self.insurer = code, name, insurer
         self.staff: list[str] = []  # e-mails of the active staff assigned
+        self.terms: dict[str, Any] | None = None  # DOMAIN §10, once a programme file set them
 
     @classmethod
     def create(cls, code: str, name: str, insurer: str, actor: Actor, timestamp: dt.datetime,
@@ -164,6 +176,16 @@ class Programme(Aggregate):
         self.trigger_event(self.Updated, name=check_text(name, "name", required=True),
                            insurer=check_text(insurer, "insurer"), by=actor.user, role=actor.role,
                            timestamp=timestamp)
+
+    def set_terms(self, terms: dict[str, Any], actor: Actor, timestamp: dt.datetime) -> bool:
+        """Set the programme's terms (validated here); whether anything changed (the same
+        terms again record nothing)."""
+        check_manager(actor)
+        terms = parse_programme_terms(terms)
+        if terms == self.terms:
+            return False
+        self.trigger_event(self.TermsSet, terms=terms, by=actor.user, role=actor.role, timestamp=timestamp)
+        return True
 
     def assign_staff(self, email: str, actor: Actor, timestamp: dt.datetime) -> None:
         check_manager(actor)

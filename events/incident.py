@@ -270,6 +270,8 @@ class Incident(Aggregate):
     def _check_ReminderSent(self, fields: dict[str, Any], actor: Actor) -> None:
         data = fields["data"]
         deadline, claim = data["deadline"], data["claim_ref"]
+        if deadline == "premium_debit":
+            raise DomainError("premium_debit is a deadline of the policy, not of an incident", "ReminderSent.deadline")
         if deadline == "claim_filing_liability" and claim not in self.resolved:
             raise DomainError(f"names no resolved claim (got {claim!r})", "ReminderSent.claim_ref")
         if deadline != "claim_filing_liability" and claim is not None:

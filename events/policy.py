@@ -8,10 +8,12 @@ from dataclasses import asdict, dataclass
 from typing import Annotated, Any, Literal
 
 from eventsourcing.domain import Aggregate
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, ValidationError
 
-from events.errors import DomainError
-from events.values import JST, IsoDate, IsoInstant, Name, NameOrBlank, Yen, error_from_validation
+from events.errors import AlreadySent, DomainError, NotPermitted
+from events.values import (
+    JST, Actor, Address, EventFields, IsoDate, IsoInstant, Name, NameOrBlank, Yen, error_from_validation, shown,
+)
 
 NAMESPACE = uuid.UUID("5a1d3e0c-6c1b-4c43-9a57-0c2f3a8f0b11")
 
@@ -200,6 +202,68 @@ def parse_terms(payload: Any) -> PolicyTerms:
     )
 
 
+# -- the policy's own events (DOMAIN §10): premium debits, and reminders of the next debit -----
+
+POLICY_DEADLINE = "premium_debit"  # the one deadline of a policy itself (see casemgr.rules.premiums)
+
+
+class PremiumDebited(EventFields):
+    amount_yen: Annotated[StrictInt, Field(ge=1, le=10**15)]  # a debit of 0 yen debits nothing
+
+
+class PremiumDebitFailed(EventFields):
+    pass
+
+
+class PolicyReminderSent(EventFields):
+    deadline: Literal[POLICY_DEADLINE]
+    due: IsoDate
+    offset_days: Annotated[StrictInt, Field(ge=-1, le=365)]
+    to: Annotated[list[Address], Field(min_length=1, max_length=200)]
+    message_id: Annotated[StrictStr, Field(min_length=3, max_length=250, pattern=r"^<[!-~]+@[!-~]+>$")]
+
+
+POLICY_SCHEMAS: dict[str, type[EventFields]] = {
+    "PremiumDebited": PremiumDebited, "PremiumDebitFailed": PremiumDebitFailed, "ReminderSent": PolicyReminderSent,
+}
+POLICY_EVENT_TYPES = ("PremiumDebited", "PremiumDebitFailed")  # what staff record (`casemgr policy record`)
+POLICY_RECORDED_BY = {
+    "PremiumDebited": frozenset({"staff", "system"}),
+    "PremiumDebitFailed": frozenset({"staff", "system"}),
+    "ReminderSent": frozenset({"system"}),
+}
+
+
+def validate_policy_event(payload: Any) -> tuple[str, dict[str, Any]]:
+    """Check one policy event (``PremiumDebited``, ``PremiumDebitFailed``, or the system's
+    ``ReminderSent``): its type and fields as plain data; a DomainError naming the field."""
+    if not isinstance(payload, dict):
+        raise DomainError("an event must be a JSON object", None)
+    kind = payload.get("type")
+    if not isinstance(kind, str) or kind not in POLICY_SCHEMAS:
+        raise DomainError(f"unknown policy event type {shown(kind)}; one of {', '.join(POLICY_EVENT_TYPES)}"
+                          if kind is not None else "is required", "type")
+    fields = {k: v for k, v in payload.items() if k != "type"}
+    try:
+        model = POLICY_SCHEMAS[kind].model_validate(fields)
+    except ValidationError as exc:
+        raise error_from_validation(exc, kind) from None
+    data = model.model_dump(exclude={"on", "at", "note"})
+    return kind, {"on": model.business_date(), "at": model.at, "note": model.note, "data": data}
+
+
+def cancelled_on(debits: list[tuple[str, str]]) -> str | None:
+    """The date of the second failed debit in a row (no successful debit between them), which
+    cancels the policy from its start (DOMAIN §10); None while it stands. ``debits`` are
+    (type, business date) in recording order."""
+    failures = 0
+    for kind, on in debits:
+        failures = failures + 1 if kind == "PremiumDebitFailed" else 0
+        if failures == 2:
+            return on
+    return None
+
+
 def terms_from_data(data: dict[str, Any]) -> PolicyTerms:
     """The terms as an Issued event carries them."""
     return PolicyTerms(**{**data, "riders": tuple(data["riders"])})
@@ -225,10 +289,30 @@ class Policy(Aggregate):
         def apply(self, aggregate: "Policy") -> None:
             aggregate.incidents[self.reference] = self.incident_id
 
+    class Recorded(Aggregate.Event):
+        """Base of the policy's own events (DOMAIN §10): business date, note and actor."""
+
+        on: str
+        at: str | None
+        note: str | None
+        by: str
+        role: str
+        data: dict[str, Any]
+
+        def apply(self, aggregate: "Policy") -> None:
+            aggregate._apply(self)
+
+    class PremiumDebited(Recorded): ...
+    class PremiumDebitFailed(Recorded): ...
+    class ReminderSent(Recorded): ...
+
     def __init__(self, terms: dict[str, Any], by: str, role: str):
         self.terms_data = terms
         self.issued_by = by
         self.incidents: dict[str, uuid.UUID] = {}
+        # Each debit event: [type, business date, amount (None for a failure), recorded at (ISO), version].
+        self.debits: list[list[Any]] = []
+        self.reminders: dict[str, int] = {}  # reminder key (deadline|claim|due|offset) -> version
 
     @classmethod
     def issue(cls, terms: PolicyTerms, by: str, role: str, timestamp: dt.datetime) -> "Policy":
@@ -244,6 +328,47 @@ class Policy(Aggregate):
     @property
     def terms(self) -> PolicyTerms:
         return terms_from_data(self.terms_data)
+
+    @property
+    def cancelled_on(self) -> str | None:
+        """The date of the second failed debit in a row: the policy is cancelled from its start."""
+        return cancelled_on([(d[0], d[1]) for d in self.debits])
+
+    def record(self, kind: str, fields: dict[str, Any], actor: Actor, timestamp: dt.datetime,
+               today: dt.date) -> str:
+        """Record one validated policy event (``validate_policy_event``); its id (``e<version>``)."""
+        if actor.role != "operator" and actor.role not in POLICY_RECORDED_BY[kind]:
+            allowed = " or ".join(sorted(POLICY_RECORDED_BY[kind]))
+            raise NotPermitted(f"{kind} is recorded by {allowed}, not by {actor.role}", "type")
+        if fields["on"] > today.isoformat():
+            raise DomainError(f"{fields['on']} is in the future (today is {today})", "on")
+        data = fields["data"]
+        if kind == "ReminderSent":
+            key = f"{data['deadline']}||{data['due']}|{data['offset_days']}"
+            if key in self.reminders:
+                raise AlreadySent(f"this reminder was already sent (e{self.reminders[key]})", "ReminderSent")
+        else:
+            cancelled = self.cancelled_on
+            if cancelled is not None:
+                raise DomainError(f"the policy was cancelled from its start by the second failed debit in a row "
+                                  f"({cancelled}); nothing more is debited", "type")
+            if self.debits and fields["on"] < self.debits[-1][1]:
+                raise DomainError(f"is before the last debit recorded ({self.debits[-1][0]} on {self.debits[-1][1]});"
+                                  " record debits in the order they happened", f"{kind}.on")
+            paid = next((d for d in self.debits if d[0] == "PremiumDebited"), None)
+            if kind == "PremiumDebitFailed" and paid is not None:
+                raise DomainError(f"the premium was debited on {paid[1]}: no debit is due to fail", "type")
+        self.trigger_event(getattr(self, kind), by=actor.user, role=actor.role, timestamp=timestamp, **fields)
+        return f"e{self.version}"
+
+    def _apply(self, event: "Policy.Recorded") -> None:
+        kind = type(event).__name__
+        if kind == "ReminderSent":
+            data = event.data
+            self.reminders[f"{data['deadline']}||{data['due']}|{data['offset_days']}"] = event.originator_version
+        else:
+            self.debits.append([kind, event.on, event.data.get("amount_yen"), event.timestamp.isoformat(),
+                                event.originator_version])
 
     def register_incident(self, incident_id: uuid.UUID, reference: str, timestamp: dt.datetime) -> None:
         if reference in self.incidents:

@@ -71,7 +71,7 @@ EXCLUSION_REASONS = BOTH_PART_REASONS + LIABILITY_ONLY_REASONS
 DEADLINES = (
     "insurer_notice", "ppc_preliminary", "ppc_final", "individual_notice",
     "expense_window", "claim_filing_liability", "claim_filing_expenses",
-    "claims_made_cutoff",
+    "claims_made_cutoff", "premium_debit",  # the last is a policy's own (DOMAIN §10), not an incident's
 )
 ROLES = ("insured", "staff", "admin", "system", "operator")
 

@@ -29,6 +29,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import InfrastructureFactory, IntegrityError, Tracking
 from eventsourcing.projection import BaseProjectionRunner, Projection
 from eventsourcing.utils import get_topic
@@ -38,6 +39,8 @@ from casemgr.readmodels.view import LIVE, SHADOW, PostgresReadModel, ReadModelTa
 from casemgr.rules.deadlines import Deadline
 from casemgr.rules.deadlines import deadlines as deadline_rule
 from casemgr.rules.facts import Facts
+from casemgr.rules.premiums import debit_deadline, debit_schedule
+from events.accounts import Programme, programme_id
 from events.incident import Incident, parse_reminder_key
 from events.policy import Policy, PolicyTerms, terms_from_data
 from events.values import EVENT_TYPES
@@ -48,11 +51,16 @@ NAME = "casemgr_view"
 REBUILD_NAME = "casemgr.rebuild"
 
 # What the view reads: every incident event (so that an incident's version in the view is its
-# version in the store: the statements the workers keep are checked against it), and policies
-# (their terms). Accounts are not read.
+# version in the store: the statements the workers keep are checked against it), and every
+# policy event (its terms, its debits, which can cancel it from its start, and the reminders
+# of its next debit). Accounts are not read.
+# A programme's new terms say whether it has a premium table: its policies' debits are tracked
+# (a premium_debit row each) when it has one, or once a debit was recorded (docs/decisions.md P4).
+POLICY_EVENTS = (Policy.Issued, Policy.IncidentRegistered, Policy.PremiumDebited, Policy.PremiumDebitFailed,
+                 Policy.ReminderSent)
 TOPICS = tuple(
     [get_topic(getattr(Incident, name)) for name in sorted(set(EVENT_TYPES) | {"DiscoveryCorrected"})]
-    + [get_topic(Policy.Issued)]
+    + [get_topic(kind) for kind in POLICY_EVENTS] + [get_topic(Programme.TermsSet)]
 )
 
 
@@ -79,7 +87,10 @@ class ReadModelProjection(Projection[ReadModelTables]):
         self.incidents: dict[uuid.UUID, Incident] = {}  # in recency order
         self.terms: dict[uuid.UUID, PolicyTerms] = {}
         self.touched: dict[uuid.UUID, Incident] = {}
-        self.policies: dict[uuid.UUID, PolicyTerms] = {}
+        self.policy_copies: dict[uuid.UUID, Policy] = {}  # in recency order, like ``incidents``
+        self.policies: dict[uuid.UUID, Policy] = {}  # the policies touched since the last flush
+        self.recancelled: set[uuid.UUID] = set()  # policies whose cancellation changed: their incidents' rows too
+        self.priced: dict[str, bool] = {}  # programme code -> whether it has a premium table
         self.batching = False
         self.written: int | None = None  # the last position this projection wrote
 
@@ -117,9 +128,28 @@ class ReadModelProjection(Projection[ReadModelTables]):
         """Apply one event to the view's copy of its incident (the domain's own apply).
 
         A copy not in memory is loaded whole from the store."""
+        if isinstance(event, Programme.TermsSet):
+            code = self.app.repository.get(event.originator_id).code
+            self.priced[code] = bool(event.terms.get("premiums"))
+            rows = self.view.fetch(f"SELECT policy_id FROM {self.view.table('policies', self.prefix)}"
+                                   " WHERE programme = %s", (code,))
+            for row in rows:  # each policy's debit row comes or goes with the table
+                pid = uuid.UUID(row["policy_id"])
+                self.policies[pid] = self._policy(pid)
+            return
         if isinstance(event, Policy.Issued):
-            terms = terms_from_data(event.terms)
-            self.terms[event.originator_id] = self.policies[event.originator_id] = terms
+            policy = event.mutate(None)
+            self.terms[event.originator_id] = terms_from_data(event.terms)
+            self.policies[policy.id] = policy
+            return
+        if isinstance(event, POLICY_EVENTS):
+            policy = self._policy(event.originator_id, event.originator_version - 1)
+            before = policy.cancelled_on
+            event.apply(policy)
+            policy.version = event.originator_version
+            self.policies[policy.id] = policy
+            if policy.cancelled_on != before:
+                self.recancelled.add(policy.id)
             return
         version = event.originator_version
         if version == 1:
@@ -134,8 +164,15 @@ class ReadModelProjection(Projection[ReadModelTables]):
 
     def flush(self, tracking: Tracking) -> None:
         """Write the rows of what was applied since the last flush, with the position."""
-        policies = [(str(pid), t.number, t.programme, t.business) for pid, t in self.policies.items()]
-        incidents, deadlines = [], []
+        policies, deadlines = [], []
+        for pid, policy in self.policies.items():
+            row, deadline = self._policy_rows(policy)
+            policies.append(row)
+            if deadline is not None:
+                deadlines.append(deadline)
+        for pid in self.recancelled:
+            self._touch_incidents_of(pid)
+        incidents = []
         for aggregate in self.touched.values():
             incident_row, rows = self._rows(aggregate)
             incidents.append(incident_row)
@@ -147,23 +184,87 @@ class ReadModelProjection(Projection[ReadModelTables]):
             raise
         self.written = tracking.notification_id
         for aggregate in self.touched.values():
-            self.incidents.pop(aggregate.id, None)
-            if len(self.incidents) >= self.cache_size:
-                del self.incidents[next(iter(self.incidents))]  # the least recently used
-            self.incidents[aggregate.id] = aggregate
+            _remember(self.incidents, aggregate, self.cache_size)
+        for policy in self.policies.values():
+            _remember(self.policy_copies, policy, self.cache_size)
         self.touched.clear()
         self.policies.clear()
+        self.recancelled.clear()
 
     def forget(self) -> None:
         """Drop every in-memory copy (after a failed write, or another writer's)."""
         self.incidents.clear()
         self.touched.clear()
         self.policies.clear()
+        self.policy_copies.clear()
+        self.recancelled.clear()
+        self.priced.clear()
 
     def _terms(self, policy_id: uuid.UUID) -> PolicyTerms:
         if policy_id not in self.terms:
             self.terms[policy_id] = self.app.policy_terms(policy_id)
         return self.terms[policy_id]
+
+    def _policy(self, policy_id: uuid.UUID, version: int | None = None) -> Policy:
+        """The view's copy of a policy: in memory, else loaded at ``version`` (default: the
+        version the view holds), never past what this projection has applied."""
+        found = self.policies.get(policy_id) or self.policy_copies.get(policy_id)
+        if found is not None:
+            return found
+        if version is None:
+            rows = self.view.fetch(f"SELECT version FROM {self.view.table('policies', self.prefix)}"
+                                   " WHERE policy_id = %s", (str(policy_id),))
+            version = rows[0]["version"] if rows else None
+        found = self.app.repository.get(policy_id, version=version, projector_func=replay)
+        _remember(self.policy_copies, found, self.cache_size)
+        return found
+
+    def _cancelled(self, policy_id: uuid.UUID) -> dt.date | None:
+        on = self._policy(policy_id).cancelled_on
+        return dt.date.fromisoformat(on) if on else None
+
+    def _touch_incidents_of(self, policy_id: uuid.UUID) -> None:
+        """A policy's cancellation changed: each of its incidents' rows is rewritten (each copy
+        at the version the view holds, or the one applied since)."""
+        rows = self.view.fetch(f"SELECT incident_id, version FROM {self.view.table('incidents', self.prefix)}"
+                               " WHERE policy_id = %s", (str(policy_id),))
+        for row in rows:
+            key = uuid.UUID(row["incident_id"])
+            if key in self.touched:
+                continue
+            copy = self.incidents.pop(key, None)
+            if copy is None or copy.version != row["version"]:
+                copy = self.app.repository.get(key, version=row["version"], projector_func=replay)
+            self.touched[key] = copy
+
+    def _priced(self, programme: str) -> bool:
+        if programme not in self.priced:
+            try:
+                found = self.app.repository.get(programme_id(programme))
+            except AggregateNotFoundError:
+                found = None
+            self.priced[programme] = bool(isinstance(found, Programme) and found.terms and found.terms.get("premiums"))
+        return self.priced[programme]
+
+    def _policy_rows(self, policy: Policy) -> tuple[tuple, tuple | None]:
+        """The policy's row and its own deadline row (its next premium debit, DOMAIN §10), if its
+        debits are tracked: its programme has a premium table, or a debit was recorded."""
+        terms = self._terms(policy.id)
+        key = str(policy.id)
+        row = (key, terms.number, terms.programme, terms.business, policy.cancelled_on, policy.version)
+        if not policy.debits and not self._priced(terms.programme):
+            return row, None
+        debits = [(d[0], dt.date.fromisoformat(d[1]), d[2]) for d in policy.debits]
+        d = debit_deadline(debit_schedule(terms.start, debits))
+        due = d.due.isoformat()
+        reminded = None
+        for reminder in policy.reminders:
+            name, _claim, when, offset = parse_reminder_key(reminder)
+            if (name, when) == (d.name, due):
+                reminded = offset if reminded is None else min(reminded, offset)
+        deadline = (key, d.name, "", due, d.met_on.isoformat() if d.met_on else None, int(d.applicable), d.kind,
+                    d.rule, terms.programme, terms.business, 0, lane(d, reminded == -1), reminded)
+        return row, deadline
 
     def _rows(self, aggregate: Incident) -> tuple[tuple, list[tuple]]:
         terms = self._terms(aggregate.policy_id)
@@ -179,7 +280,7 @@ class ReadModelProjection(Projection[ReadModelTables]):
             deadline, claim, due, offset = parse_reminder_key(reminder)
             sent[(deadline, claim, due)] = min(offset, sent.get((deadline, claim, due), offset))
         rows = []
-        for d in deadline_rule(terms, facts):
+        for d in deadline_rule(terms, facts, self._cancelled(aggregate.policy_id)):
             due = d.due.isoformat()
             reminded = sent.get((d.name, d.claim_ref or "", due))
             rows.append((
@@ -345,6 +446,14 @@ class ReadModel:
     def wait_for(self, position: int, timeout: float = 10.0) -> None:
         """Block until the view has reached ``position`` (for a follower started elsewhere)."""
         self.view.wait(self.app.name, position, timeout=timeout)
+
+
+def _remember(cache: dict[uuid.UUID, Any], aggregate: Any, size: int) -> None:
+    """Keep a copy as the most recently used, dropping the least recently used beyond ``size``."""
+    cache.pop(aggregate.id, None)
+    if len(cache) >= size:
+        del cache[next(iter(cache))]
+    cache[aggregate.id] = aggregate
 
 
 def as_date(value: str | None) -> dt.date | None:

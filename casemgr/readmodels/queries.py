@@ -44,6 +44,12 @@ class DeadlineRow:
     closed: bool
     reminded: int | None  # the smallest reminder offset sent for this due date (-1: overdue)
 
+    @property
+    def of_policy(self) -> bool:
+        """A policy's own deadline (its next premium debit): ``incident`` is then the policy's
+        id and ``reference`` is empty."""
+        return not self.reference
+
 
 @dataclass(frozen=True)
 class IncidentRow:
@@ -261,7 +267,7 @@ class Queries:
     def all_deadlines(self, today: dt.date, incident: uuid.UUID | None = None) -> list[DeadlineRow]:
         where, params = ("WHERE d.incident_id = %s", (str(incident),)) if incident else ("", ())
         rows = self.view.fetch(f"{self._select()} {where} ORDER BY {KEY}", params)
-        return [self._deadline_row(r, today) for r in rows]
+        return [self._deadline_row(r, today) for r in rows if r["policy_number"] is not None]
 
     def _scoped(self, scope: Scope, flt: DeadlineFilter) -> list[tuple[str, tuple]]:
         """One (where, params) per index range of the scope × closed filter."""
@@ -308,9 +314,13 @@ class Queries:
         return [found[k[2:]] for k in keys if k[2:] in found]
 
     def _select(self) -> str:
-        return (f"SELECT d.incident_id, i.policy_number, i.reference, d.programme, d.business, d.deadline,"
+        """A deadline row with its incident's policy number and reference; a policy's own row
+        (``premium_debit``, keyed by the policy's id) with the policy's number and no reference."""
+        return (f"SELECT d.incident_id, COALESCE(i.policy_number, p.number) AS policy_number,"
+                f" COALESCE(i.reference, '') AS reference, d.programme, d.business, d.deadline,"
                 f" d.claim_ref, d.due, d.met_on, d.applicable, d.kind, d.rule, d.closed, d.reminded"
-                f" FROM {self.d} d JOIN {self.i} i ON i.incident_id = d.incident_id")
+                f" FROM {self.d} d LEFT JOIN {self.i} i ON i.incident_id = d.incident_id"
+                f" LEFT JOIN {self.p} p ON p.policy_id = d.incident_id")
 
     @staticmethod
     def _deadline_row(r: Any, today: dt.date) -> DeadlineRow:
@@ -372,15 +382,22 @@ class Queries:
         return (rows[0]["programme"], rows[0]["business"]) if rows else None
 
     def policies(self, scope: Scope, limit: int = MAX_PER_PAGE) -> list[dict[str, str]]:
-        """The policies in scope (number order): id, number, programme, business."""
+        """The policies in scope (number order): id, number, programme, business, and when it was
+        cancelled from its start (None while it stands)."""
         if scope.empty:
             return []
         out: list[dict[str, str]] = []
         for where, params in _policy_streams(scope):
             out += [dict(r) for r in self.view.fetch(
-                f"SELECT policy_id, number, programme, business FROM {self.p} {where} ORDER BY number LIMIT {limit}",
-                params)]
+                f"SELECT policy_id, number, programme, business, cancelled_on FROM {self.p} {where}"
+                f" ORDER BY number LIMIT {limit}", params)]
         return sorted(out, key=lambda r: r["number"])[:limit]
+
+    def enrolled_businesses(self, programme: str) -> int:
+        """How many businesses hold a policy of the programme that stands (not cancelled from its
+        start): what the programme-size warning counts (DOMAIN §10)."""
+        return self.view.fetch(f"SELECT COUNT(DISTINCT business) AS n FROM {self.p}"
+                               f" WHERE programme = %s AND cancelled_on IS NULL", (programme,))[0]["n"]
 
     def policy_scope(self, policy: uuid.UUID) -> tuple[str, str] | None:
         rows = self.view.fetch(f"SELECT programme, business FROM {self.p} WHERE policy_id = %s", (str(policy),))

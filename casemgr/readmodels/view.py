@@ -2,11 +2,13 @@
 
 Three tables, each row rewritten whenever its incident or policy changes:
 
-* ``rm_policies``  — a policy's number, programme and business (the access rule reads these);
+* ``rm_policies``  — a policy's number, programme and business (the access rule reads these),
+  when it was cancelled from its start (DOMAIN §10) and its version;
 * ``rm_incidents`` — an incident's summary figures, its programme, business and whether closed;
 * ``rm_deadlines`` — one row per deadline (DOMAIN §4), with its due and met dates, and
   denormalised programme, business and closed flag so that every dashboard filter is one
-  index range.
+  index range. A policy's own deadline (``premium_debit``, its next premium debit) is a row
+  too, with the policy's id in the ``incident_id`` column (see docs/decisions.md P4).
 
 A deadline's status depends on the day asked about, so it is computed in the query. What
 does not depend on the day is stored as the row's *lane*:
@@ -39,7 +41,7 @@ KEY = "due, incident_id, deadline, claim_ref"
 
 COLUMNS = {
     "policies": "policy_id TEXT PRIMARY KEY, number TEXT NOT NULL, programme TEXT NOT NULL,"
-                " business TEXT NOT NULL",
+                " business TEXT NOT NULL, cancelled_on TEXT, version BIGINT NOT NULL",
     "incidents": "incident_id TEXT PRIMARY KEY, policy_id TEXT NOT NULL, policy_number TEXT NOT NULL,"
                  " reference TEXT NOT NULL, programme TEXT NOT NULL, business TEXT NOT NULL,"
                  " discovered_on TEXT NOT NULL, accident_date TEXT NOT NULL,"
@@ -62,7 +64,7 @@ INDEXES = {
         "programme": "programme, closed, discovered_on, incident_id",
         "business": "business, closed, discovered_on, incident_id",
     },
-    "policies": {"number": "number"},
+    "policies": {"number": "number", "programme": "programme, business"},
 }
 
 # Kept beside the view but not rebuilt with it (a rebuild swaps only the tables above):
@@ -119,7 +121,9 @@ class ReadModelTables:
         with self.datastore.transaction(commit=True) as c:  # type: ignore[attr-defined]
             if policies:
                 c.executemany(self.sql(f"DELETE FROM {p} WHERE policy_id = %s"), [(r[0],) for r in policies])
-                c.executemany(self.sql(f"INSERT INTO {p} VALUES (%s, %s, %s, %s)"), policies)
+                c.executemany(self.sql(f"INSERT INTO {p} VALUES (%s, %s, %s, %s, %s, %s)"), policies)
+                # a policy's own deadline row (premium_debit) is keyed by the policy's id
+                c.executemany(self.sql(f"DELETE FROM {d} WHERE incident_id = %s"), [(r[0],) for r in policies])
             if incidents:
                 c.executemany(self.sql(f"DELETE FROM {i} WHERE incident_id = %s"), [(r[0],) for r in incidents])
                 c.executemany(self.sql(f"INSERT INTO {i} VALUES ({', '.join(['%s'] * 11)})"), incidents)

@@ -26,6 +26,9 @@ from typing import Any
 from casemgr.readmodels.view import LIVE, WORK, ReadModelTables
 
 Wall = Callable[[], float]
+# A reminder's subject: its incident's policy number and reference, or for a policy's own
+# deadline (premium_debit, keyed by the policy's id) the policy's number and no reference.
+SUBJECT = "COALESCE(i.policy_number, p.number) AS policy_number, COALESCE(i.reference, '') AS reference"
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,7 @@ class WorkTables:
         self.sweeps = view.table("sweeps", WORK)
         self.status = view.table("status", WORK)
         self.incidents = view.table("incidents", LIVE)
+        self.policies = view.table("policies", LIVE)
 
     # -- statements -------------------------------------------------------------------------
 
@@ -80,8 +84,12 @@ class WorkTables:
         return rows[0] if rows else None
 
     def policy_versions(self, policy: str) -> str:
-        """The versions of a policy's incidents as the read model has them, in one string."""
-        rows = self.view.fetch(f"SELECT incident_id, version FROM {self.incidents} WHERE policy_id = %s", (policy,))
+        """The versions of a policy's incidents and of the policy itself (its debits can cancel
+        every statement under it) as the read model has them, in one string."""
+        rows = self.view.fetch(
+            f"SELECT incident_id, version FROM {self.incidents} WHERE policy_id = %s"
+            f" UNION ALL SELECT policy_id AS incident_id, version FROM {self.policies} WHERE policy_id = %s",
+            (policy, policy))
         return versions_text((r["incident_id"], r["version"]) for r in rows)
 
     def stale_policies(self, limit: int = 1000) -> list[str]:
@@ -170,18 +178,20 @@ class WorkTables:
 
     def sent_in_scope(self, programmes: tuple[str, ...] | None, businesses: tuple[str, ...] | None,
                       limit: int = 50) -> list[tuple[Planned, str, str]]:
-        """Reminders sent about the incidents of these programmes and businesses (None: any),
-        newest first, each with its incident's policy number and reference."""
-        where, params = ["r.state = 'sent'"], []
+        """Reminders sent about the incidents (and policies) of these programmes and businesses
+        (None: any), newest first, each with its incident's policy number and reference (a
+        policy's own reminder: its number and an empty reference)."""
+        where, params = ["r.state = 'sent'", "COALESCE(i.incident_id, p.policy_id) IS NOT NULL"], []
         for column, codes in (("programme", programmes), ("business", businesses)):
             if codes is not None:
                 if not codes:
                     return []
-                where.append(f"i.{column} IN ({', '.join(['%s'] * len(codes))})")
+                where.append(f"COALESCE(i.{column}, p.{column}) IN ({', '.join(['%s'] * len(codes))})")
                 params += codes
         rows = self.view.fetch(
-            f"SELECT r.*, i.policy_number, i.reference FROM {self.reminders} r JOIN {self.incidents} i"
-            f" ON i.incident_id = r.incident_id WHERE {' AND '.join(where)}"
+            f"SELECT r.*, {SUBJECT} FROM {self.reminders} r LEFT JOIN {self.incidents} i"
+            f" ON i.incident_id = r.incident_id LEFT JOIN {self.policies} p ON p.policy_id = r.incident_id"
+            f" WHERE {' AND '.join(where)}"
             f" ORDER BY r.updated_at DESC, r.reminder LIMIT {int(limit)}", params)
         return [(planned(r), r["policy_number"], r["reference"]) for r in rows]
 
@@ -203,16 +213,18 @@ class WorkTables:
                 limit: int = 20) -> list[tuple[Planned, str, str]]:
         """Reminders of these programmes and businesses (None: any) not delivered yet whose last
         attempt failed, newest first, each with its incident's policy number and reference."""
-        where, params = ["r.state IN ('pending', 'queued', 'sending')", "r.attempts > 0"], []
+        where, params = ["r.state IN ('pending', 'queued', 'sending')", "r.attempts > 0",
+                         "COALESCE(i.incident_id, p.policy_id) IS NOT NULL"], []
         for column, codes in (("programme", programmes), ("business", businesses)):
             if codes is not None:
                 if not codes:
                     return []
-                where.append(f"i.{column} IN ({', '.join(['%s'] * len(codes))})")
+                where.append(f"COALESCE(i.{column}, p.{column}) IN ({', '.join(['%s'] * len(codes))})")
                 params += codes
         rows = self.view.fetch(
-            f"SELECT r.*, i.policy_number, i.reference FROM {self.reminders} r JOIN {self.incidents} i"
-            f" ON i.incident_id = r.incident_id WHERE {' AND '.join(where)}"
+            f"SELECT r.*, {SUBJECT} FROM {self.reminders} r LEFT JOIN {self.incidents} i"
+            f" ON i.incident_id = r.incident_id LEFT JOIN {self.policies} p ON p.policy_id = r.incident_id"
+            f" WHERE {' AND '.join(where)}"
             f" ORDER BY r.updated_at DESC LIMIT {int(limit)}", params)
         return [(planned(r), r["policy_number"], r["reference"]) for r in rows]
 

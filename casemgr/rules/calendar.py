@@ -49,6 +49,26 @@ def next_working_day(day: dt.date) -> dt.date:
     return day
 
 
+def bank_closure_reason(day: dt.date) -> Text | None:
+    """Why banks do not debit on ``day`` (金融機関休業日): a Saturday, Sunday, national holiday
+    or 31 Dec – 3 Jan; None on a bank business day."""
+    if (day.month, day.day) == (12, 31) or (day.month, day.day) <= (1, 3):
+        return Text("bank closure 31 Dec - 3 Jan")
+    name = jpholiday.is_holiday_name(day)
+    if name:
+        return Text("holiday {name}", name=name)
+    if day.weekday() >= 5:
+        return Text("weekend")
+    return None
+
+
+def next_bank_day(day: dt.date) -> dt.date:
+    """``day`` itself when banks are open, else the next bank business day (翌営業日)."""
+    while bank_closure_reason(day):
+        day += dt.timedelta(days=1)
+    return day
+
+
 def label(day: dt.date) -> Text:
     """The day with its weekday: Sat 2005-07-30 (2005-07-30（土） in Japanese)."""
     return Text("{weekday} {day}", weekday=Text(WEEKDAYS[day.weekday()]), day=day)

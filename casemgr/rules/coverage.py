@@ -41,6 +41,7 @@ CLAIM_LINES = ("ClaimResolved", "DefenceCostPaid")
 # (a Text) and why (the forms read them).
 PROPOSED_EXCLUSION = "proposed exclusion {reason}: {why}; staff to confirm"
 CONSULTING_COVERED = Text("consulting: covered (up to 3,000,000 yen per incident)")
+POLICY_CANCELLED = Text("policy cancelled from its start: premium not collected")
 
 
 class Line(NamedTuple):
@@ -147,10 +148,16 @@ def _boundary(terms: PolicyTerms, day: dt.date) -> str | None:
     return None
 
 
-def statement(terms: PolicyTerms, facts: Facts, used: Used = Used()) -> Statement:
+def statement(terms: PolicyTerms, facts: Facts, used: Used = Used(), cancelled_on: dt.date | None = None) -> Statement:
     flags: list[Text] = []
     liability_lines, components = _liability_lines(terms, facts, flags)
     expense_lines = _expense_lines(terms, facts, flags)
+    if cancelled_on is not None:  # DOMAIN §10: two failed debits in a row cancel the policy from its start
+        liability_lines = [line._replace(counted_yen=0, rule=POLICY_CANCELLED) for line in liability_lines]
+        expense_lines = [line._replace(counted_yen=0, rule=POLICY_CANCELLED) for line in expense_lines]
+        components = dict.fromkeys(components, 0)
+        flags.insert(0, Text("the policy was cancelled from its start by the second failed premium debit in a row "
+                             "({day}): every part pays 0", day=cancelled_on))
 
     gross = sum(components.values())
     deductible = terms.deductible_yen

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from casemgr.rules import calendar
 from casemgr.rules.facts import EXPENSE_WINDOW_DAYS, Facts
@@ -53,8 +53,25 @@ def status(due: dt.date, met_on: dt.date | None, applicable: bool, kind: str, to
     return "due_soon" if (due - today).days <= DUE_SOON_DAYS else "open"
 
 
-def deadlines(terms: PolicyTerms, facts: Facts) -> list[Deadline]:
-    """Every deadline of the incident, in a fixed order."""
+# The insurance's own deadlines: moot once the policy is cancelled from its start (DOMAIN §10).
+# The PPC report and the notice to the individuals are the law's (APPI): they stand.
+INSURANCE_DEADLINES = frozenset({"insurer_notice", "expense_window", "claim_filing_liability",
+                                 "claim_filing_expenses", "claims_made_cutoff"})
+
+
+def deadlines(terms: PolicyTerms, facts: Facts, cancelled_on: dt.date | None = None) -> list[Deadline]:
+    """Every deadline of the incident, in a fixed order. Under a policy cancelled from its
+    start (``cancelled_on``: the second failed debit in a row) the insurance's deadlines are
+    not applicable and say why; the PPC's stand."""
+    rows = _deadlines(terms, facts)
+    if cancelled_on is None:
+        return rows
+    return [replace(d, applicable=False, rule=Text(
+        "policy cancelled from its start: premium not collected (the second failed debit in a row, {day}); "
+        "was: {rule}", day=cancelled_on, rule=d.rule)) if d.name in INSURANCE_DEADLINES else d for d in rows]
+
+
+def _deadlines(terms: PolicyTerms, facts: Facts) -> list[Deadline]:
     found = facts.discovered_on
     rows = [_insurer_notice(terms, facts, found)]
     rows += _ppc(facts, found)

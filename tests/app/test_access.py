@@ -57,6 +57,8 @@ READS = {
     "open an incident": lambda s, a, ref: s.open_incident(a, ref.split("/")[0], "INC-NEW", {
         "type": "LeakDiscovered", "on": "2005-07-01", "summary": "s", "cause": "unknown", "media": "paper",
         "data_items": ["name"], "affected_count": 1}),
+    "record a premium debit": lambda s, a, ref: s.record_policy_event(a, ref.split("/")[0], {
+        "type": "PremiumDebited", "on": "2005-04-27", "amount_yen": 75_000}),
 }
 # (actor, incident) -> what happens: "ok", or the error type.
 TABLE = [
@@ -67,7 +69,8 @@ TABLE = [
     (STRANGER, OWN, NotFound), (STRANGER, OTHER, NotFound),
 ]
 # What a role may not record even on what it sees (DOMAIN §3.1 "recorded by").
-RECORDS_NOTHING = {("admin", "record a note"), ("admin", "open an incident"), ("staff", "open an incident")}
+RECORDS_NOTHING = {("admin", "record a note"), ("admin", "open an incident"), ("staff", "open an incident"),
+                   ("admin", "record a premium debit"), ("insured", "record a premium debit")}
 
 
 @pytest.mark.parametrize("operation", READS)

@@ -29,6 +29,7 @@ DEADLINE_LABELS = {
     "claim_filing_liability": _l("Insurance claim (liability)"),
     "claim_filing_expenses": _l("Insurance claim (expenses)"),
     "claims_made_cutoff": _l("Claims-made cut-off"),
+    "premium_debit": _l("Premium debit"),
 }
 STATUS_LABELS = {
     "overdue": _l("Overdue"),
