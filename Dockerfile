@@ -3,6 +3,9 @@
 FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
 WORKDIR /app
+# The risk diagnosis's PDF embeds a Japanese font (casemgr/diagnosis_pdf.py finds it at run time).
+RUN apt-get update && apt-get install -y --no-install-recommends fonts-noto-cjk \
+ && rm -rf /var/lib/apt/lists/*
 COPY pyproject.toml README.md ./
 COPY events events
 COPY casemgr casemgr

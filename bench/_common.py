@@ -96,9 +96,10 @@ INCIDENT_DEADLINES = [d for d in DEADLINES if d != "claim_filing_liability"]  # 
 
 
 def reminder(k: int) -> dict:
-    """A ReminderSent with a key of its own (deadline, offset) for k < 51,000."""
-    return {"type": "ReminderSent", "on": ON, "deadline": INCIDENT_DEADLINES[k % 7], "offset_days": k // 7 - 3650,
-            "to": ["risk@example.co.jp"]}
+    """A ReminderSent with a key of its own (deadline, due date) for k < 51,000."""
+    due = dt.date(1900, 1, 1) + dt.timedelta(days=k // 7)
+    return {"type": "ReminderSent", "on": ON, "deadline": INCIDENT_DEADLINES[k % 7], "due": due.isoformat(),
+            "offset_days": 0, "to": ["risk@example.co.jp"], "message_id": f"<reminder.{k}@bench.invalid>"}
 
 
 def notes_heavy(n: int) -> list[dict]:

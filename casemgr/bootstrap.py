@@ -9,6 +9,8 @@ process, each Celery worker process once::
 
 from __future__ import annotations
 
+import random
+import time
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -49,16 +51,34 @@ class Core:
 def bootstrap(settings: Settings | None = None, clock: Clock | None = None) -> Core:
     settings = settings or Settings.from_env()
     clock = clock or clock_from(settings.clock)
-    app = build_app(settings, clock)
-    try:
-        check_cipher(app, settings)
-        readmodel = ReadModel(app)
-    except BaseException:
-        app.close()
-        raise
+    for attempt in range(STARTS):
+        app = build_app(settings, clock)
+        try:
+            check_cipher(app, settings)
+            readmodel = ReadModel(app)
+            break
+        except BaseException as exc:
+            app.close()
+            if attempt + 1 == STARTS or not _deadlocked(exc):
+                raise
+            time.sleep(random.uniform(0.05, 0.3) * (attempt + 1))
     accounts = Accounts(app)
     service = CaseService(app, readmodel, settings, accounts)
     return Core(settings, clock, service, accounts, app, readmodel)
+
+
+STARTS = 5
+
+
+def _deadlocked(exc: BaseException) -> bool:
+    """PostgreSQL may report a deadlock when several processes start at once: each runs the
+    tables' ``CREATE … IF NOT EXISTS`` (the library's and the read model's) while another
+    already writes. Starting again is safe: those statements are idempotent."""
+    while exc is not None:
+        if "deadlock detected" in str(exc):
+            return True
+        exc = exc.__cause__ or exc.__context__  # type: ignore[assignment]
+    return False
 
 
 def build_app(settings: Settings | None = None, clock: Clock | None = None) -> CaseManager:
