@@ -324,6 +324,7 @@ def policy_show(ctx: click.Context, number: str, as_json: bool) -> None:
             "premium": estimate_json(usage.premium) if usage.premium else None,
             "premium_problem": usage.premium_problem,
             "debits": debits_json(usage.debits) if usage.debits else None,
+            "debits_tracked": usage.debits_tracked,
             "enrolled_businesses": usage.enrolled_businesses,
             "warning": str(usage.warning) if usage.warning else None}
     if as_json:
@@ -352,8 +353,10 @@ def policy_show(ctx: click.Context, number: str, as_json: bool) -> None:
             out.print(f"[bold]Cancelled from its start[/bold] ({s.rule}); every incident under it pays 0")
         elif s.paid_on:
             out.print(f"Premium paid: {s.rule}")
-        else:
+        elif usage.debits_tracked:
             out.print(f"Next debit due {s.due:%a %Y-%m-%d}: {s.rule}")
+        else:
+            out.print("Debits: not tracked (the programme has no premium table and none was recorded)")
     if usage.warning:
         out.print(f"[bold]Warning:[/bold] {usage.warning}")
 

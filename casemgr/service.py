@@ -100,6 +100,7 @@ class PolicyUsage:
     premium_problem: str | None = None  # why there is no estimate (no table, custom limits, a class it lacks)
     enrolled_businesses: int = 0
     warning: Text | None = None  # the programme-size warning (99 or fewer enrolled businesses)
+    debits_tracked: bool = False  # its programme has a premium table, or a debit was recorded
 
     @property
     def cancelled_on(self) -> dt.date | None:
@@ -368,8 +369,10 @@ class CaseService:
             used = Used(used.liability_yen + result.liability.payable_yen, used.expenses_yen + result.expenses.payable_yen)
         premium, problem = self._policy_premium(target, terms)
         enrolled = self._queries.enrolled_businesses(terms.programme)
+        tracked = bool(debits.schedule.debits) or bool((self._accounts.programme_terms(terms.programme) or {})
+                                                        .get("premiums"))
         return PolicyUsage(terms, used.liability_yen, used.expenses_yen, len(aggregates), debits.version,
-                           debits.schedule, premium, problem, enrolled, small_programme(enrolled))
+                           debits.schedule, premium, problem, enrolled, small_programme(enrolled), tracked)
 
     def _policy_premium(self, policy: uuid.UUID, terms: PolicyTerms) -> tuple[Estimate | None, str | None]:
         """The estimate for an issued policy under its programme's table as it stood when the

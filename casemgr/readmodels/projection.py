@@ -311,6 +311,10 @@ class ReadModel:
         self.postgres = postgres
         self.projection = ReadModelProjection(self.view, app, cache_size=cache_size)
         self._lock = threading.Lock()
+        outdated = self.view.outdated()
+        if outdated:  # made by an earlier casemgr (e.g. before rm_policies had a version): rebuilt once
+            log.warning("the read model's tables %s are from an earlier casemgr: rebuilding it", ", ".join(outdated))
+            self.rebuild()
 
     def close(self) -> None:
         self.factory.close()

@@ -29,6 +29,7 @@ and per business. Queries page with a keyset on ``(due, incident_id, deadline, c
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from eventsourcing.persistence import Tracking
@@ -137,6 +138,19 @@ class ReadModelTables:
         with self.datastore.transaction(commit=True) as c:  # type: ignore[attr-defined]
             c.execute(self.sql(statement), params)
             return getattr(c, "sqlite_cursor", c).rowcount  # the library wraps SQLite's cursor
+
+    def outdated(self) -> list[str]:
+        """The live tables whose columns are not this casemgr's (a store made by an earlier
+        version): they need a rebuild before rows can be written to them."""
+        found = []
+        with self.datastore.transaction(commit=False) as c:  # type: ignore[attr-defined]
+            for name, columns in COLUMNS.items():
+                c.execute(f"SELECT * FROM {self.table(name)} WHERE 1 = 0")
+                have = [d[0] for d in getattr(c, "sqlite_cursor", c).description]
+                want = [part.split()[0] for part in re.sub(r",\s*PRIMARY KEY \([^)]*\)", "", columns).split(",")]
+                if have != want:
+                    found.append(name)
+        return found
 
     def fetch(self, statement: str, params: tuple | list = ()) -> list[Any]:
         with self.datastore.transaction(commit=False) as c:  # type: ignore[attr-defined]

@@ -79,7 +79,7 @@ def small_programme(enrolled: int) -> Text | None:
     """The warning of seed 001 note 15, when the programme has 99 or fewer enrolled businesses."""
     if enrolled > SMALL_PROGRAMME:
         return None
-    return Text("the programme has {count} enrolled businesses (99 or fewer): its premiums assume 100 or more, "
+    return Text("businesses enrolled in the programme: {count}, 99 or fewer; its premiums assume 100 or more, "
                 "so premiums may rise or limits be lowered (seed 001 note 15)", count=enrolled)
 
 

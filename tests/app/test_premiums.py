@@ -274,3 +274,21 @@ def test_the_sweep_reminds_of_the_next_debit_and_a_mail_goes_out_once(store_url,
         assert key.endswith("|premium_debit||2005-05-27|7")
         assert service.deliver_reminder(SYSTEM, key, mailer).state == "sent"
         assert len(list((tmp_path / "mail").glob("*.eml"))) == 2
+
+
+def test_a_read_model_made_by_an_earlier_casemgr_is_rebuilt_when_opened(store_url, tmp_path, clock):
+    """rm_policies had four columns before the policy's cancellation and version: a store made
+    then is rebuilt once when this casemgr opens it, so writes go on."""
+    settings = Settings(store_url, instance=str(tmp_path))
+    with bootstrap(settings, clock=clock) as made:
+        made.service.import_log(OPERATOR, json.loads(SEED_001.read_text(encoding="utf-8")))
+        view = made.service._view.view
+        table = view.table("policies")
+        view.execute(f"DROP TABLE {table}")
+        view.execute(f"CREATE TABLE {table} (policy_id TEXT PRIMARY KEY, number TEXT NOT NULL,"
+                     " programme TEXT NOT NULL, business TEXT NOT NULL)")
+        assert view.outdated() == ["policies"]
+    with bootstrap(settings, clock=clock) as made:
+        assert made.service._view.view.outdated() == []
+        assert made.service.policies(OPERATOR)[0]["number"] == NUMBER
+        assert made.service.record_policy_event(OPERATOR, NUMBER, failed("2005-04-27")).view_error is None
