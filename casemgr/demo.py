@@ -6,7 +6,9 @@
   list of 3,000 customers and sold it; apology ads, condolence gifts, 1,000 claimants
   settled — expense part capped by the programme's 1,000,000 yen limit;
 * ``DEMO-2026-0007/INC-1`` — a lost USB stick discovered three days before today, in the
-  demo programme ``DEMO-2026`` whose period covers today, so its deadlines are live.
+  demo programme ``DEMO-2026`` whose period covers today, so its deadlines are live. The
+  programme has the seed's pattern-B premium table (examples/programmes/shokokai-2005.json,
+  moved to its period), so the policy shows its premium, and its first debit is recorded.
 
 Loading is idempotent: what exists already is left as it is.
 """
@@ -55,6 +57,21 @@ def _current_incident(today: dt.date) -> dict[str, Any]:
     }
 
 
+def _current_programme(policy: dict[str, Any]) -> dict[str, Any]:
+    """The demo programme: the seed's programme file (its premium table) over the demo period."""
+    seed = json.loads((EXAMPLES / "programmes" / "shokokai-2005.json").read_text(encoding="utf-8"))
+    return {**seed, "code": policy["programme"], "name": f"デモ団体契約 {policy['programme']}",
+            "period_start": policy["period_start"], "period_end": policy["period_end"]}
+
+
+def _first_debit(core: Core, number: str) -> None:
+    """The demo policy's first premium debit, once its day has come (DOMAIN §10)."""
+    usage = core.service.policy(OPERATOR, number)
+    if usage.debits and not usage.debits.debits and usage.debits.due <= core.service.today() and usage.premium:
+        core.service.record_policy_event(OPERATOR, number, {
+            "type": "PremiumDebited", "on": usage.debits.due.isoformat(), "amount_yen": usage.premium.premium_yen})
+
+
 def load_demo(core: Core, password: str) -> list[DemoLogin]:
     """Import the demo incidents and add the demo people (an insured user of the demo
     business, a staff user of the three programmes, an admin); what exists is kept."""
@@ -62,12 +79,14 @@ def load_demo(core: Core, password: str) -> list[DemoLogin]:
     logs = [json.loads((EXAMPLES / name).read_text(encoding="utf-8"))
             for name in ("seed-001.json", "tama-insider.json")]
     logs.append(_current_incident(service.today()))
+    service.import_programme(OPERATOR, _current_programme(logs[-1]["policy"]))
     for log in logs:
         try:
             service.import_log(OPERATOR, log)
         except DomainError as exc:
             if "already has an incident" not in exc.message:
                 raise
+    _first_debit(core, logs[-1]["policy"]["number"])
     programmes = ("default", "TAMA-CCI-2005", logs[-1]["policy"]["programme"])
     accounts.update_business("DEMO-0007", OPERATOR, contacts=["risk@demo-foods.example.jp"])
     people = [

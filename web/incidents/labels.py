@@ -83,6 +83,7 @@ VALUES = {
     "ppc_final": "PPC final report", "individual_notice": "Notice to the people affected",
     "expense_window": "Expense period (180 days)", "claim_filing_liability": "Insurance claim (liability)",
     "claim_filing_expenses": "Insurance claim (expenses)", "claims_made_cutoff": "Last day for claims",
+    "premium_debit": "Premium debit",
     "open": "Open", "due_soon": "Due soon", "overdue": "Overdue", "met": "Done", "met_late": "Done late",
     "not_applicable": "Not applicable",
 }

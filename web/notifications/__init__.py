@@ -23,20 +23,22 @@ LIMIT = 50
 class Row:
     """One reminder as the list shows it."""
 
-    ref: str  # POLICY-NUMBER/REFERENCE
+    ref: str  # POLICY-NUMBER/REFERENCE, or the policy number for a policy's own deadline (its next debit)
     deadline: str  # its label, with the claim code when there is one
     due: dt.date
     when: str  # n days before, on the due date, overdue
     overdue: bool
     sent_at: dt.datetime | None
     recipients: tuple[str, ...]
+    of_policy: bool = False  # a reminder of the policy's next premium debit (DOMAIN §10)
 
 
 def row(planned, number: str, reference: str) -> Row:  # type: ignore[no-untyped-def]
     deadline = labels.value(planned.deadline) + (f" ({planned.claim_ref})" if planned.claim_ref else "")
     sent_at = dt.datetime.fromisoformat(planned.updated_at) if planned.updated_at else None
-    return Row(f"{number}/{reference}", deadline, planned.due, labels.offset(planned.offset_days),
-               planned.offset_days < 0, sent_at, tuple(planned.recipients))
+    return Row(f"{number}/{reference}" if reference else number, deadline, planned.due,
+               labels.offset(planned.offset_days), planned.offset_days < 0, sent_at, tuple(planned.recipients),
+               not reference)
 
 
 @bp.route("/notifications")

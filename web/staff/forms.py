@@ -7,6 +7,7 @@ the field they name (``field_of``). Filters go back into links unchanged (``quer
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -234,4 +235,46 @@ def policy_payload(values: dict[str, Any]) -> tuple[dict[str, Any], dict[str, st
             errors["enrolment_applied_on"] = str(_l("Enter a date as YYYY-MM-DD."))
     if values["programme"] == "":
         errors["programme"] = str(_l("Choose a programme."))
+    return payload, errors
+
+
+# -- premiums (DOMAIN §10): the estimate in the new-policy preview, debits on the policy page ----
+
+DEBIT_TYPES = {"PremiumDebited": _l("Debited"), "PremiumDebitFailed": _l("Debit failed")}
+DEBIT_STATES = {"due": _l("Not yet debited"), "paid": _l("Paid"), "cancelled": _l("Cancelled from its start")}
+# The core's field names for a policy event -> the debit form's fields.
+DEBIT_FIELD_OF = {"type": "type", "on": "on", "PremiumDebited.on": "on", "PremiumDebitFailed.on": "on",
+                  "PremiumDebited.amount_yen": "amount_yen", "PremiumDebited.note": "note",
+                  "PremiumDebitFailed.note": "note"}
+
+
+def yen_number(raw: Any) -> int | None:
+    """``１，２００円`` or ``1,200`` → 1200; None for anything that is not a whole number of yen."""
+    text = unicodedata.normalize("NFKC", str(raw)).strip().replace(",", "").replace("_", "").removesuffix("円")
+    return int(text) if text.isascii() and text.isdigit() else None
+
+
+def debit_values(form: MultiDict, defaults: dict[str, Any]) -> dict[str, Any]:
+    """The debit form's values as typed, defaults where nothing was sent."""
+    return {name: form.get(name, default).strip() for name, default in defaults.items()}
+
+
+def debit_payload(values: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    """The policy event (``PremiumDebited`` / ``PremiumDebitFailed``) from the form, and shape errors."""
+    errors: dict[str, str] = {}
+    kind = values["type"]
+    if kind not in DEBIT_TYPES:
+        errors["type"] = str(_l("Choose debited or debit failed."))
+    payload: dict[str, Any] = {"type": kind, "on": values["on"]}
+    try:
+        dt.date.fromisoformat(values["on"])
+    except ValueError:
+        errors["on"] = str(_l("Enter a date as YYYY-MM-DD."))
+    if kind == "PremiumDebited":
+        amount = yen_number(values["amount_yen"])
+        if amount is None:
+            errors["amount_yen"] = str(_l("Enter the amount debited, in yen."))
+        payload["amount_yen"] = amount
+    if values.get("note"):
+        payload["note"] = values["note"]
     return payload, errors

@@ -11,17 +11,19 @@ from flask import current_app, flash, redirect, request, url_for
 from flask_babel import format_date, gettext as _, ngettext
 from werkzeug.routing import BuildError
 
-from casemgr.errors import DomainError, NotPermitted
+from casemgr.errors import DomainError, NotFound, NotPermitted
 from casemgr.readmodels.queries import Page
 from casemgr.terms import PATTERNS, mid_term_start
 from events.values import DEADLINES, JST
 from web.auth import current_actor
+from web.extensions import htmx
 from web.htmx import render
 from web.staff import bp
 from web.staff.counts import deadline_counts
 from web.staff.forms import (
-    DEADLINE_LABELS, LIMIT_FIELDS, PATTERN_CHOICES, RIDER_CHOICES, RIDER_LABELS, STATUS_LABELS, STATUS_ORDER,
-    Listing, field_of, listing, policy_payload, policy_values,
+    DEADLINE_LABELS, DEBIT_FIELD_OF, DEBIT_STATES, DEBIT_TYPES, LIMIT_FIELDS, PATTERN_CHOICES, RIDER_CHOICES,
+    RIDER_LABELS, STATUS_LABELS, STATUS_ORDER, Listing, debit_payload, debit_values, field_of, listing,
+    policy_payload, policy_values, yen_number,
 )
 
 
@@ -30,7 +32,10 @@ def _service():  # type: ignore[no-untyped-def]
 
 
 def incident_url(number: str, reference: str) -> str:
-    """The incident page (``incidents.show``); its URL names POLICY/REFERENCE, URL-encoded."""
+    """The incident page (``incidents.show``); its URL names POLICY/REFERENCE, URL-encoded. A
+    policy's own deadline (no reference: its next premium debit) links to the policy page."""
+    if not reference:
+        return url_for("staff.policy", number=number)
     ref = f"{number}/{reference}"
     try:
         return url_for("incidents.show", ref=ref)
@@ -172,10 +177,52 @@ def preview(values: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def premium_preview(values: dict[str, Any]) -> dict[str, Any]:
+    """The premium estimate for the form's values (DOMAIN §10) under the programme's table: the
+    core's ``premium_estimate``, or why there is none; the table's industry classes (offered
+    beside the industry field) and the programme-size warning."""
+    out: dict[str, Any] = {"quote": None, "problem": None, "warning": None, "classes": ()}
+    if not values["programme"]:
+        return out
+    service = _service()
+    try:
+        summary = service.programme(current_actor(), values["programme"])
+    except DomainError:
+        return out
+    out["warning"] = summary.warning
+    premiums = (summary.programme.terms or {}).get("premiums")
+    if not premiums:
+        out["problem"] = _("This programme has no premium table: no estimate.")
+        return out
+    out["classes"] = tuple(dict.fromkeys(c for p, rows in premiums.items() if p != "bands_yen" for c in rows))
+    revenue = yen_number(values["annual_revenue_yen"] or "0")
+    applied = None
+    if values["enrolment_applied_on"]:
+        try:
+            applied = dt.date.fromisoformat(values["enrolment_applied_on"])
+        except ValueError:
+            return out  # the coverage preview says so
+    if values["pattern"] not in PATTERN_CHOICES:
+        out["problem"] = _("Custom limits: the premium is quoted individually.")
+    elif not values["industry"]:
+        out["problem"] = _("Enter the industry class to see the premium.")
+    elif revenue is None:
+        out["problem"] = _("Enter the annual revenue as a whole number of yen.")
+    else:
+        try:
+            out["quote"] = service.premium_estimate(current_actor(), values["programme"], values["pattern"],
+                                                    values["industry"], revenue, bool(values["pl_insurance"]),
+                                                    applied)
+        except DomainError as exc:
+            out["problem"] = exc.message
+    return out
+
+
 def _policy_form(values: dict[str, Any], errors: dict[str, str], status: int = 200):  # type: ignore[no-untyped-def]
     return render("staff/policy_new.html", status=status, values=values, errors=errors,
                   programmes=_own_programmes(), patterns=PATTERNS, pattern_choices=PATTERN_CHOICES,
-                  riders=RIDER_CHOICES, rider_labels=RIDER_LABELS, preview=preview(values))
+                  riders=RIDER_CHOICES, rider_labels=RIDER_LABELS, preview=preview(values),
+                  premium=premium_preview(values))
 
 
 @bp.route("/policies/new", methods=["GET", "POST"])
@@ -201,10 +248,54 @@ def new_policy():  # type: ignore[no-untyped-def]
 @bp.route("/policies/preview")
 def policy_preview():  # type: ignore[no-untyped-def]
     values = policy_values(request.args, _issuer())
-    return render("staff/policy_preview.html", "staff/_policy_preview.html", preview=preview(values))
+    return render("staff/policy_preview.html", "staff/_policy_preview.html", preview=preview(values),
+                  premium=premium_preview(values))
+
+
+def _debit_defaults(usage: Any, today: dt.date) -> dict[str, str]:
+    """The debit form's defaults: a debit of the estimated premium on the day it is due (or today)."""
+    due = usage.debits.due if usage.debits else today
+    amount = usage.premium.premium_yen if usage.premium and usage.premium.premium_yen else ""
+    return {"type": "PremiumDebited", "on": min(due, today).isoformat(), "amount_yen": str(amount), "note": ""}
+
+
+def _policy_page(number: str, values: dict[str, str] | None = None, errors: dict[str, str] | None = None,
+                 status: int = 200, trigger: str | None = None,
+                 recorded: str | None = None):  # type: ignore[no-untyped-def]
+    actor, service = current_actor(), _service()
+    usage = service.policy(actor, number)
+    today = service.today()
+    may_record = (actor.role == "staff" and usage.terms.programme in actor.programmes
+                  and usage.cancelled_on is None)
+    return render("staff/policy.html", "staff/_policy.html", status, trigger=trigger, usage=usage, terms=usage.terms,
+                  debits=usage.debits, values=values or _debit_defaults(usage, today), errors=errors or {},
+                  may_record=may_record, today=today, debit_types=DEBIT_TYPES, debit_states=DEBIT_STATES,
+                  recorded=recorded)
 
 
 @bp.route("/policies/<path:number>")
 def policy(number: str):  # type: ignore[no-untyped-def]
-    usage = _service().policy(current_actor(), number)
-    return render("staff/policy.html", usage=usage, terms=usage.terms)
+    return _policy_page(number)
+
+
+@bp.route("/policies/<path:number>/debits", methods=["POST"])
+def record_debit(number: str):  # type: ignore[no-untyped-def]
+    """Staff record a debit or a failed debit (DOMAIN §10); two failures in a row cancel the
+    policy from its start. The page (or, for htmx, the policy fragment) shows the outcome."""
+    actor, service = current_actor(), _service()
+    usage = service.policy(actor, number)  # NotFound first: not yours is not there
+    values = debit_values(request.form, _debit_defaults(usage, service.today()))
+    payload, errors = debit_payload(values)
+    if not errors:
+        try:
+            recorded = service.record_policy_event(actor, number, payload)
+        except (NotFound, NotPermitted):
+            raise
+        except DomainError as exc:
+            errors[DEBIT_FIELD_OF.get(exc.field or "", "")] = exc.message
+        else:
+            if not htmx:
+                flash(_("Recorded as %(id)s.", id=recorded.id))
+                return redirect(url_for("staff.policy", number=number), 303)
+            return _policy_page(number, trigger="policy-changed", recorded=recorded.id)
+    return _policy_page(number, values, errors, 422)
