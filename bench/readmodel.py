@@ -126,7 +126,7 @@ class Generator:
         return self.policies[key]
 
     def policy_rows(self) -> list[tuple]:
-        return sorted(p[:4] for p in self.policies.values())
+        return sorted(p[:4] + (None, 1) for p in self.policies.values())  # not cancelled, version 1
 
     def rows(self, spec: tuple) -> tuple[tuple, list[tuple]]:
         """Pass 2: one incident's row and its deadline rows (ReadModelProjection._rows' shape)."""

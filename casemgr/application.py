@@ -23,6 +23,7 @@ from casemgr.errors import ConcurrentUpdate, DomainError, NotFound
 from casemgr.rules.coverage import Statement, Used, statement
 from casemgr.rules.deadlines import Deadline, deadlines
 from casemgr.rules.facts import Facts
+from casemgr.rules.whatif import Column, whatif
 from casemgr.rules.premiums import DebitSchedule, debit_schedule
 from events.incident import EVENT_ID, Incident, check_reference, event_id, incident_id, public_type
 from events.policy import Policy, PolicyTerms, parse_terms, policy_id, validate_policy_event
@@ -64,6 +65,14 @@ class IncidentStatement:
     incident: IncidentView
     statement: Statement
     computed_at: str | None = None  # when the workers stored it (UTC ISO); None: computed on asking
+
+
+@dataclass(frozen=True)
+class IncidentWhatIf:
+    """DOMAIN §12: the incident's statement under each pattern and the policy's own terms."""
+
+    incident: IncidentView
+    columns: tuple[Column, ...]
 
 
 @dataclass(frozen=True)
@@ -219,13 +228,12 @@ class CaseManager(Application):
             result = statement(terms, facts, used, cancelled)
             if aggregate is target:
                 return IncidentStatement(self._view(target, terms, facts), result)
-            used = Used(used.liability_yen + result.liability.payable_yen,
-                        used.expenses_yen + result.expenses.payable_yen)
+            used = used.after(result)
         raise AssertionError("the target incident is always among the ordered ones")
 
-    def policy_statements(self, policy: uuid.UUID) -> list[tuple[uuid.UUID, int, Statement]]:
-        """Every incident of a policy with its current version and statement, computed in one
-        pass in discovery order (what the workers store after a change)."""
+    def policy_statements(self, policy: uuid.UUID) -> tuple[int, list[tuple[IncidentView, Statement]]]:
+        """The policy's version, and every incident of it as it is now with its statement,
+        computed in one pass in discovery order (what the workers store after a change)."""
         holder = self._policy(policy)
         cancelled = cancellation(holder)
         aggregates = [self._incident(i) for i in holder.incidents.values()]
@@ -233,10 +241,24 @@ class CaseManager(Application):
         used, out = Used(), []
         for facts, aggregate in ordered:
             result = statement(holder.terms, facts, used, cancelled)
-            out.append((aggregate.id, aggregate.version, result))
-            used = Used(used.liability_yen + result.liability.payable_yen,
-                        used.expenses_yen + result.expenses.payable_yen)
-        return out
+            out.append((self._view(aggregate, holder.terms, facts), result))
+            used = used.after(result)
+        return holder.version, out
+
+    def policy_version(self, policy: uuid.UUID) -> int:
+        return self._policy(policy).version
+
+    def whatif(self, incident: uuid.UUID) -> IncidentWhatIf:
+        """The statement as it would be under each pattern A–E and under the policy's own terms
+        (DOMAIN §12), each column running the policy's incidents in discovery order under its
+        terms. Reads only."""
+        target = self._incident(incident)
+        policy = self._policy(target.policy_id)
+        aggregates = [target if i == target.id else self._incident(i) for i in policy.incidents.values()]
+        ordered = sorted(((Facts(a.facts()), a) for a in aggregates), key=lambda p: (p[0].discovered_on, p[1].reference))
+        upto = next(n for n, (_, a) in enumerate(ordered) if a is target) + 1
+        columns = whatif(policy.terms, [facts for facts, _ in ordered[:upto]], cancellation(policy))
+        return IncidentWhatIf(self._view(target, policy.terms, ordered[upto - 1][0]), columns)
 
     def deadlines(self, incident: uuid.UUID, version: int | None = None) -> list[Deadline]:
         """The incident's deadlines computed from its history (the read model holds the same)."""

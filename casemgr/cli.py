@@ -431,6 +431,10 @@ def _print_statement(result: IncidentStatement) -> None:
         lines.add_row(line.event, line.on.isoformat(), line.type, line.part, yen(line.amount_yen),
                       yen(line.counted_yen), line.rule)
     out.print(lines)
+    for a in s.apportionments:  # DOMAIN §5.4: a part shared with other insurance
+        out.print(f"Other insurance, {a.part} part: loss {yen(a.loss_yen)}, this policy on its own {yen(a.own_yen)}, "
+                  + ", ".join(f"{o.insurer} {yen(o.share_yen)}" for o in a.others)
+                  + f" -> payable {yen(a.payable_yen)}: {a.rule}")
     if s.flags:
         out.print("Flags:")
         for flag in s.flags:
@@ -439,6 +443,9 @@ def _print_statement(result: IncidentStatement) -> None:
 
 from casemgr.cli_accounts import register  # noqa: E402  (users, tokens, programmes, businesses: DOMAIN §9.2)
 register(main)
+
+from casemgr.cli_whatif import register as register_whatif  # noqa: E402  (what-if: DOMAIN §12)
+register_whatif(main)
 
 from casemgr.cli_workers import register as register_workers  # noqa: E402  (reminders sweep, status, clock)
 register_workers(main)

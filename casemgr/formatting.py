@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from casemgr.application import IncidentStatement
+from casemgr.application import IncidentStatement, IncidentWhatIf
 
 
 def subject(number: str, reference: str) -> str:
@@ -42,7 +42,40 @@ def statement_json(result: IncidentStatement) -> dict[str, Any]:
              "claim_ref": line.claim_ref, "category": line.category}
             for line in s.lines
         ],
+        "apportionments": [apportionment_json(a) for a in s.apportionments],
+        "capped": sorted(s.capped),
     }
+
+
+def whatif_json(result: IncidentWhatIf) -> dict[str, Any]:
+    """``casemgr whatif --json`` (DOMAIN §12): one column per pattern A–E and one for the policy's
+    own terms (``"column": "policy"``), each part with the cap that binds it (null: none)."""
+    view = result.incident
+    columns = []
+    for c in result.columns:
+        t, s = c.terms, c.statement
+        columns.append({
+            "column": c.name, "pattern": t.pattern, "policy_limits": c.policy_limits,
+            "liability_limit_yen": t.liability_limit_yen, "third_party_sublimit_yen": t.third_party_sublimit_yen,
+            "expense_limit_yen": t.expense_limit_yen, "deductible_yen": t.deductible_yen,
+            "expense_coinsurance_pct": t.expense_coinsurance_pct,
+            "liability": {"gross_yen": s.liability.gross_yen, "net_yen": s.liability.net_yen,
+                          "aggregate_left_yen": s.liability.aggregate_left_yen,
+                          "payable_yen": c.liability.payable_yen, "binds": c.liability.binds, "rule": c.liability.rule},
+            "expenses": {"eligible_yen": s.expenses.eligible_yen, "coinsured_yen": s.expenses.coinsured_yen,
+                         "aggregate_left_yen": s.expenses.aggregate_left_yen,
+                         "payable_yen": c.expenses.payable_yen, "binds": c.expenses.binds, "rule": c.expenses.rule},
+            "total_payable_yen": s.total_payable_yen,
+        })
+    return {"incident": str(view.id), "reference": f"{view.policy_number}/{view.reference}", "version": view.version,
+            "columns": columns}
+
+
+def apportionment_json(a: Any) -> dict[str, Any]:
+    """A part shared with other insurance (DOMAIN §5.4), with every figure of the sharing."""
+    return {"part": a.part, "loss_yen": a.loss_yen, "own_yen": a.own_yen, "others_yen": a.others_yen,
+            "payable_yen": a.payable_yen, "rule": a.rule,
+            "others": [asdict(o) for o in a.others]}
 
 
 def deadline_json(r: Any) -> dict[str, Any]:

@@ -120,8 +120,7 @@ class Reminders:
         rows = [(ledger_key(str(r.incident), r.deadline, r.claim_ref, r.due, offset), str(r.incident),
                  r.deadline, r.claim_ref, r.due, offset)
                 for r, offset in self.queries.reminder_candidates(day, self.settings.reminder_offsets)]
-        self.work.plan(rows, day, self._stamp(), self.wall())
-        planned = [row[0] for row in rows if self.work.get(row[0]).state == "pending"]  # type: ignore[union-attr]
+        planned = self.work.plan(rows, day, self._stamp(), self.wall())
         return SweepResult(day, len(rows), planned)
 
     def scheduled_sweep_due(self) -> dt.date | None:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from casemgr.accounts import Accounts, ProgrammeImport, ProgrammeView
-from casemgr.application import CaseManager, HistoryRow, Imported, IncidentStatement, IncidentView
+from casemgr.application import CaseManager, HistoryRow, Imported, IncidentStatement, IncidentView, IncidentWhatIf
 from casemgr.clock import Clock, today
 from casemgr.errors import DomainError, NotFound, NotPermitted
 from casemgr.readmodels.projection import Progress, ReadModel
@@ -306,15 +306,22 @@ class CaseService:
         found = self.find_incident(actor, incident)
         if version is None:
             stored = self._work.stored_statement(str(found))
-            if stored is not None:
-                view = self._app.incident(found)
-                if (stored["version"] == view.version
-                        and stored["versions"] == self._work.policy_versions(str(view.policy_id))):
-                    try:
-                        return IncidentStatement(view, stored_statements.decode(stored["body"]), stored["computed_at"])
-                    except (ValueError, KeyError, TypeError):
-                        pass  # written by another version of casemgr: compute it
+            # Current when it reflects the versions the read model has of the policy and its
+            # incidents (this one's among them): then nothing is loaded or computed.
+            if stored is not None and stored["versions"] == self._work.policy_versions(stored["policy_id"]):
+                try:
+                    result, fields = stored_statements.decode_with_view(stored["body"])
+                except (ValueError, KeyError, TypeError):
+                    fields = None  # written by another version of casemgr: compute it
+                if fields is not None and fields["version"] == stored["version"]:
+                    view = IncidentView(**fields, terms=self._app.policy_terms(fields["policy_id"]))
+                    return IncidentStatement(view, result, stored["computed_at"])
         return self._app.statement(found, version)
+
+    def whatif(self, actor: Actor, incident: str) -> IncidentWhatIf:
+        """DOMAIN §12: the statement under each pattern A–E and the policy's own terms, side by
+        side, with the cap that binds each part. Whoever may read the statement; nothing is recorded."""
+        return self._app.whatif(self.find_incident(actor, incident))
 
     def history(self, actor: Actor, incident: str) -> list[HistoryRow]:
         return self._app.history(self.find_incident(actor, incident))
@@ -366,7 +373,7 @@ class CaseService:
         used = Used()
         for facts, _ in ordered:
             result = statement(terms, facts, used, debits.schedule.cancelled_on)
-            used = Used(used.liability_yen + result.liability.payable_yen, used.expenses_yen + result.expenses.payable_yen)
+            used = used.after(result)
         premium, problem = self._policy_premium(target, terms)
         enrolled = self._queries.enrolled_businesses(terms.programme)
         tracked = bool(debits.schedule.debits) or bool((self._accounts.programme_terms(terms.programme) or {})
@@ -412,20 +419,23 @@ class CaseService:
         if actor.role not in SEES_ALL:
             raise NotPermitted(f"only the system, admins and the console {what}", "role")
 
-    def recompute_statements(self, actor: Actor, policy: str) -> int:
+    def recompute_statements(self, actor: Actor, policy: str, reached: int = 0) -> int:
         """Compute and store the statement of every incident of a policy (a change to one
         incident can change the others' through the shared aggregate limit); how many were
-        stored (a concurrent computation from a later position wins)."""
+        stored (a concurrent computation from a later position wins). ``reached``: the store
+        position of the change that asked for it — nothing is done when every stored statement
+        of the policy reflects that position already (a later task got there first)."""
         self._system_only(actor, "recompute statements")
+        if reached and self._work.statements_reach(policy) >= reached:
+            return 0
         pid = uuid.UUID(policy)
         position = self.notification_count()  # everything up to here is in what is loaded next
-        own = self._app.policy_debits(pid).version  # its debits can cancel every statement: read first
-        results = self._app.policy_statements(pid)
-        versions = versions_text([(str(i), v) for i, v, _ in results] + [(policy, own)])
+        own, results = self._app.policy_statements(pid)
+        versions = versions_text([(str(view.id), view.version) for view, _ in results] + [(policy, own)])
         stamp = self.clock.now().astimezone(dt.timezone.utc).isoformat(timespec="seconds")
-        return sum(self._work.store_statement(str(i), policy, v, versions, position, stamp,
-                                              stored_statements.encode(s))
-                   for i, v, s in results)
+        return self._work.store_statements([
+            (str(view.id), policy, view.version, versions, position, stamp, stored_statements.encode(s, view))
+            for view, s in results])
 
     def stale_statement_policies(self, actor: Actor, limit: int = 1000) -> list[str]:
         """Policies whose stored statements are missing or behind the read model."""

@@ -110,6 +110,7 @@ class Incident(Aggregate):
     class NoteAdded(Recorded): ...
     class EventVoided(Recorded): ...
     class ReminderSent(Recorded): ...
+    class OtherInsuranceDeclared(Recorded): ...
 
     def __init__(self, policy_id: uuid.UUID, reference: str):
         self.policy_id = policy_id
@@ -259,6 +260,15 @@ class Incident(Aggregate):
         target = self._live_entry(fields["data"]["event"], "CoverageDecided.event")
         if target[0] != "ExpensePaid" or target[5]["category"] != "other":
             raise DomainError("coverage is decided only on an ExpensePaid of category other", "CoverageDecided.event")
+
+    def _check_OtherInsuranceDeclared(self, fields: dict[str, Any], actor: Actor) -> None:
+        """One declaration per other policy and part (DOMAIN §5.4): a second would count it twice."""
+        data = fields["data"]
+        same = [i for i, e in self.entries.items() if e[0] == "OtherInsuranceDeclared" and e[6] is None
+                and e[5]["insurer"] == data["insurer"] and e[5]["part"] == data["part"]]
+        if same:
+            raise DomainError(f"{shown(data['insurer'])} is already declared for the {data['part']} part ({same[0]}); "
+                              "void that first to correct it", "OtherInsuranceDeclared.insurer")
 
     def _check_IncidentClosed(self, fields: dict[str, Any], actor: Actor) -> None:
         pass  # a closed incident refuses a second closing above (WHILE_CLOSED)

@@ -419,6 +419,24 @@ class ReminderSent(EventFields):
     message_id: Annotated[StrictStr, Field(min_length=3, max_length=250, pattern=r"^<[!-~]+@[!-~]+>$")]
 
 
+class OtherInsuranceDeclared(EventFields):
+    """Another policy covers the same loss (重複保険, DOMAIN §5.4): one event per other policy and
+    part. ``insurer`` names the other insurer and its policy (a name, no personal data);
+    ``coinsurance_pct`` is for the expense part only (liability: 100)."""
+
+    insurer: Name
+    part: Literal[PAYMENT_PARTS]
+    limit_yen: Yen
+    deductible_yen: Yen
+    coinsurance_pct: Annotated[StrictInt, Field(ge=0, le=100)] = 100
+
+    @model_validator(mode="after")
+    def _coinsurance_of_expenses_only(self) -> "OtherInsuranceDeclared":
+        if self.part == "liability" and self.coinsurance_pct != 100:
+            raise FieldError("coinsurance_pct", "applies to the expense part only: leave it out (100) for liability")
+        return self
+
+
 SCHEMAS: dict[str, type[EventFields]] = {
     cls.__name__: cls
     for cls in (
@@ -428,7 +446,7 @@ SCHEMAS: dict[str, type[EventFields]] = {
         SettlementConsentRequested, SettlementConsentGiven, SettlementConsentRefused,
         ClaimResolved, ExpensesFinalized, InsuranceClaimFiled, ExclusionApplied,
         CoverageDecided, InsurerPaid, IncidentClosed, IncidentReopened, NoteAdded,
-        EventVoided, ReminderSent,
+        EventVoided, ReminderSent, OtherInsuranceDeclared,
     )
 }
 EVENT_TYPES = tuple(SCHEMAS)
@@ -443,6 +461,7 @@ RECORDED_BY.update(
         "LeakOccurred": frozenset({"insured", "staff"}),
         "AffectedCountRevised": frozenset({"insured", "staff"}),
         "ClaimResolved": frozenset({"insured", "staff"}),
+        "OtherInsuranceDeclared": frozenset({"insured", "staff"}),
         "NoteAdded": frozenset({"insured", "staff", "system"}),
         "EventVoided": frozenset({"insured", "staff"}),
         "ReminderSent": frozenset({"system"}),

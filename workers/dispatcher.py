@@ -27,7 +27,8 @@ log = logging.getLogger(__name__)
 
 class Follower:
     def __init__(self, publish: Any = None, batch: int = 1000):
-        self.publish = publish or (lambda policy: app.send_task("casemgr.recompute_statements", args=[policy]))
+        self.publish = publish or (lambda policy, reached: app.send_task("casemgr.recompute_statements",
+                                                                         args=[policy, reached]))
         self.batch = batch
 
     def step(self) -> int:
@@ -39,7 +40,7 @@ class Follower:
         if reached == position:
             return 0
         for policy in sorted(policies):
-            self.publish(policy)  # raises while the broker is down: the position stays
+            self.publish(policy, reached)  # raises while the broker is down: the position stays
         try:
             service.advance_follower(reached)
         except Exception:  # noqa: BLE001 — another follower recorded it first: it handed them on too

@@ -25,9 +25,10 @@ def _close(**_: Any) -> None:
 
 @app.task(name="casemgr.recompute_statements", bind=True, autoretry_for=(Exception,),
           dont_autoretry_for=(DomainError,), retry_backoff=2, retry_backoff_max=300, max_retries=20)
-def recompute_statements(self: Task, policy: str) -> int:
-    """Store the statements of every incident of a policy, with the versions they reflect."""
-    return core().service.recompute_statements(SYSTEM, policy)
+def recompute_statements(self: Task, policy: str, reached: int = 0) -> int:
+    """Store the statements of every incident of a policy, with the versions they reflect;
+    nothing when they reflect store position ``reached`` already."""
+    return core().service.recompute_statements(SYSTEM, policy, reached)
 
 
 @app.task(name="casemgr.send_reminder", bind=True, autoretry_for=(OSError,), retry_backoff=2,

@@ -68,16 +68,31 @@ class WorkTables:
 
     # -- statements -------------------------------------------------------------------------
 
-    def store_statement(self, incident: str, policy: str, version: int, versions: str, position: int,
-                        computed_at: str, body: str) -> bool:
-        """Keep a computed statement unless one computed from a later store position is kept
-        already (two workers may compute the same incident at once)."""
-        return bool(self.view.execute(
-            f"INSERT INTO {self.statements} AS s VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT (incident_id)"
-            f" DO UPDATE SET policy_id = excluded.policy_id, version = excluded.version,"
-            f" versions = excluded.versions, position = excluded.position, computed_at = excluded.computed_at,"
-            f" body = excluded.body WHERE s.position < excluded.position",
-            (incident, policy, version, versions, position, computed_at, body)))
+    def store_statements(self, rows: list[tuple[str, str, int, str, int, str, str]]) -> int:
+        """Keep computed statements — (incident, policy, version, versions, position, computed at,
+        body) — in one transaction, each unless one computed from a later store position is
+        kept already (two workers may compute the same policy at once); how many were kept."""
+        kept = 0
+        with self.view.datastore.transaction(commit=True) as c:  # type: ignore[attr-defined]
+            for row in rows:
+                c.execute(self.view.sql(
+                    f"INSERT INTO {self.statements} AS s VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT"
+                    f" (incident_id) DO UPDATE SET policy_id = excluded.policy_id, version = excluded.version,"
+                    f" versions = excluded.versions, position = excluded.position,"
+                    f" computed_at = excluded.computed_at, body = excluded.body WHERE s.position < excluded.position"),
+                    row)
+                kept += getattr(c, "sqlite_cursor", c).rowcount
+        return kept
+
+    def statements_reach(self, policy: str) -> int:
+        """The store position every stored statement of the policy reflects at least (0 when an
+        incident of it has none)."""
+        rows = self.view.fetch(
+            f"SELECT COUNT(s.incident_id) AS stored, COUNT(*) AS incidents, MIN(s.position) AS reach"
+            f" FROM {self.incidents} i LEFT JOIN {self.statements} s ON s.incident_id = i.incident_id"
+            f" WHERE i.policy_id = %s", (policy,))
+        row = rows[0] if rows else None
+        return int(row["reach"] or 0) if row and row["stored"] == row["incidents"] else 0
 
     def stored_statement(self, incident: str) -> Any | None:
         rows = self.view.fetch(f"SELECT * FROM {self.statements} WHERE incident_id = %s", (incident,))
@@ -103,15 +118,25 @@ class WorkTables:
     # -- the reminder ledger ----------------------------------------------------------------
 
     def plan(self, rows: Iterable[tuple[str, str, str, str | None, dt.date, int]], day: dt.date,
-             now: str, wall: float) -> int:
-        """Add reminders to the ledger (a row already there is left as it is); how many were new."""
-        new = 0
-        for key, incident, deadline, claim_ref, due, offset in rows:
-            new += self.view.execute(
+             now: str, wall: float) -> list[str]:
+        """Add reminders to the ledger in one transaction (a row already there is left as it
+        is); the keys of the given reminders that are still pending."""
+        rows = list(rows)
+        with self.view.datastore.transaction(commit=True) as c:  # type: ignore[attr-defined]
+            c.executemany(self.view.sql(
                 f"INSERT INTO {self.reminders} VALUES (%s, %s, %s, %s, %s, %s, %s, 'pending', 0, %s, NULL, NULL,"
-                f" NULL, %s, '') ON CONFLICT (reminder) DO NOTHING",
-                (key, incident, deadline, claim_ref or "", due.isoformat(), offset, day.isoformat(), wall, now))
-        return new
+                f" NULL, %s, '') ON CONFLICT (reminder) DO NOTHING"),
+                [(key, incident, deadline, claim_ref or "", due.isoformat(), offset, day.isoformat(), wall, now)
+                 for key, incident, deadline, claim_ref, due, offset in rows])
+        pending = []
+        keys = [row[0] for row in rows]
+        for start in range(0, len(keys), 500):
+            chunk = keys[start:start + 500]
+            pending += [r["reminder"] for r in self.view.fetch(
+                f"SELECT reminder FROM {self.reminders} WHERE state = 'pending' AND reminder IN"
+                f" ({', '.join(['%s'] * len(chunk))})", chunk)]
+        order = {key: n for n, key in enumerate(keys)}
+        return sorted(pending, key=order.__getitem__)
 
     def take(self, key: str, wall: float, lease: float, now: str) -> Planned | None:
         """Lease an owed reminder to send it (one whose sender's lease ran out too); None when

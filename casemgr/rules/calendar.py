@@ -21,6 +21,11 @@ def start_of_day(day: dt.date) -> dt.datetime:
     return dt.datetime(day.year, day.month, day.day, tzinfo=JST)
 
 
+def is_midnight(instant: dt.datetime) -> bool:
+    """Whether ``instant`` is 00:00 JST, where a date-only value of its day meets it exactly."""
+    return instant.astimezone(JST).time() == dt.time(0)
+
+
 def days_after(anchor: dt.date, n: int) -> dt.date:
     """Insurance counting (初日不算入): n days from the anchor end at the end of anchor + n."""
     return anchor + dt.timedelta(days=n)

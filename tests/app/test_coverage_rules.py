@@ -10,7 +10,7 @@ import pytest
 
 from events.errors import DomainError, NotPermitted
 from tests.app.builders import (
-    apology_ad, changed, claim, condolence, defence, expense, import_one, line_of, resolved,
+    apology_ad, changed, claim, condolence, defence, expense, import_one, line_of, only_discovery, resolved,
     statement_of, voided, with_discovery, with_events, with_incident, with_policy, without,
 )
 from tests.conftest import INSURED, OPERATOR, STAFF
@@ -591,3 +591,229 @@ def test_a_leak_occurred_at_a_time_on_the_first_day_is_judged_by_that_time(app, 
     else:
         assert (s.liability.payable_yen, s.expenses.payable_yen) == (0, 0)
     assert not flagged(s, "time of day decides")  # the time was given
+
+
+# -- the third-party sublimit and the card cap hold for the policy period (§5.1) -----------------
+
+
+def _other_leak(discovered: str, *events: dict) -> list[dict]:
+    """A second incident of the seed's policy: e1 discovery, e2 occurrence, then ``events``."""
+    return [{"type": "LeakDiscovered", "on": discovered, "summary": "A laptop was stolen", "cause": "negligence",
+             "media": "electronic", "data_items": ["name", "email"], "affected_count": 500},
+            {"type": "LeakOccurred", "on": discovered}, *events]
+
+
+def _two_incidents(app, seed_log, first_yen: int, second_yen: int, kind: str = "third_party_expenses",
+                   riders: tuple[str, ...] = (), first_extra: tuple[dict, ...] = ()):
+    """INC-1 (discovered 2005-06-01) and INC-2 (2005-10-01) each with one resolved claim T1 of ``kind``;
+    their statements. INC-1's claim is e10, INC-2's e4."""
+    log = with_events(with_policy(seed_log, riders=list(riders)), claim("T1", "2005-10-01", kind=kind),
+                      resolved("T1", "2005-12-25", first_yen), *first_extra)
+    log = with_incident(log, "INC-2", _other_leak("2005-10-01", claim("T1", "2005-10-02", kind=kind),
+                                                  resolved("T1", "2005-12-26", second_yen)))
+    imported = app.import_log(log, OPERATOR)
+    return (app.statement(imported.incidents["INC-1"]).statement,
+            app.statement(imported.incidents["INC-2"]).statement)
+
+
+def test_a_later_incident_gets_only_what_is_left_of_the_third_party_sublimit_in_the_period(app, seed_log):
+    first, second = _two_incidents(app, seed_log, 6_000_000, 6_000_000)
+    assert first.liability.third_party_yen == 6_000_000
+    line = line_of(second, "e4")
+    assert (line.amount_yen, line.counted_yen) == (6_000_000, 4_000_000)
+    assert "third-party sublimit 10,000,000 reached (6,000,000 yen of it counted by earlier incidents" in line.rule
+    assert second.liability.third_party_yen == 4_000_000
+    assert "third_party_sublimit" in second.capped and "third_party_sublimit" not in first.capped
+
+
+@pytest.mark.parametrize(("first", "counted"), [(10_000_000, 0), (9_999_999, 1), (0, 5_000_000)])
+def test_the_period_third_party_sublimit_at_its_boundary(app, seed_log, first, counted):
+    _, second = _two_incidents(app, seed_log, first, 5_000_000)
+    assert line_of(second, "e4").counted_yen == counted
+
+
+@pytest.mark.parametrize(("first", "counted"), [(10_000_000, 0), (9_999_999, 1), (6_000_000, 4_000_000)])
+def test_the_credit_card_cap_of_ten_percent_holds_for_the_period_too(app, seed_log, first, counted):
+    _, second = _two_incidents(app, seed_log, first, 5_000_000, kind="credit_card", riders=("credit_card",))
+    line = line_of(second, "e4")
+    assert line.counted_yen == counted
+    assert second.liability.credit_card_yen == counted
+    assert "credit-card cap (10% of the liability limit) 10,000,000 reached" in line.rule
+
+
+def test_an_excluded_third_party_claim_of_an_earlier_incident_uses_none_of_the_sublimit(app, seed_log):
+    exclusion = {"type": "ExclusionApplied", "on": "2005-12-27", "scope": "T1", "reason": "stock_price"}
+    first, second = _two_incidents(app, seed_log, 10_000_000, 5_000_000, first_extra=(exclusion,))
+    assert first.liability.third_party_yen == 0
+    assert line_of(second, "e4").counted_yen == 5_000_000
+
+
+def test_the_sublimit_goes_to_the_incident_discovered_first_not_the_first_in_the_file(app, seed_log):
+    log = with_events(seed_log, claim("T1", "2005-10-01", kind="third_party_expenses"),
+                      resolved("T1", "2005-12-25", 6_000_000))
+    log = with_incident(log, "INC-0", _other_leak("2005-05-01", claim("T1", "2005-05-02", kind="third_party_expenses"),
+                                                  resolved("T1", "2005-12-26", 6_000_000)))
+    imported = app.import_log(log, OPERATOR)
+    assert line_of(app.statement(imported.incidents["INC-0"]).statement, "e4").counted_yen == 6_000_000
+    assert line_of(app.statement(imported.incidents["INC-1"]).statement, "e10").counted_yen == 4_000_000
+
+
+# -- the network rider does not cover an insider cause (§5.1) -------------------------------------
+
+
+def _network_claim(seed_log, cause: str):
+    log = with_discovery(with_policy(seed_log, riders=["network"]), cause=cause)
+    return with_events(log, claim("N1", "2005-10-01", kind="network"), defence("N1", "2005-11-01", 1_000_000),
+                       resolved("N1", "2005-12-25", 15_000_000))
+
+
+def test_network_damages_of_an_insider_leak_count_nothing_even_with_the_rider(app, seed_log):
+    s = statement_of(app, _network_claim(seed_log, "insider"))
+    line = line_of(s, "e11")
+    assert line.counted_yen == 0
+    assert "network rider does not cover a leak caused by the insured's own people" in line.rule
+    assert s.liability.network_yen == 0
+    assert line_of(s, "e10").counted_yen == 1_000_000  # its defence costs still count (§5.1, decision 24)
+    assert s.liability.payable_yen == SEED_LIABILITY + 1_000_000
+
+
+@pytest.mark.parametrize("cause", ["vendor", "external_attack", "negligence", "unknown"])
+def test_network_damages_of_any_other_cause_count_with_the_rider(app, seed_log, cause):
+    s = statement_of(app, _network_claim(seed_log, cause))
+    assert line_of(s, "e11").counted_yen == 15_000_000
+
+
+def test_a_corrected_discovery_naming_an_insider_excludes_the_network_damages(app, seed_log):
+    incident = import_one(app, _network_claim(seed_log, "vendor"))
+    app.record(incident, {**seed_log["incidents"][0]["events"][0], "on": "2005-06-01", "cause": "insider"}, INSURED)
+    assert line_of(app.statement(incident).statement, "e11").counted_yen == 0
+
+
+# -- condolence: at most 500 yen × the affected count per incident (§5.2) -------------------------
+
+
+@pytest.mark.parametrize(("second", "counted", "capped"), [(40, 20_000, False), (41, 20_000, True)])
+def test_all_condolence_lines_together_count_at_most_500_yen_per_person_affected(app, seed_log, second, counted,
+                                                                                  capped):
+    log = with_events(with_discovery(seed_log, affected_count=100), condolence("2005-06-20", 60, 500),
+                      condolence("2005-06-21", second, 500))
+    s = statement_of(app, log)
+    assert line_of(s, "e9").counted_yen == 30_000
+    line = line_of(s, "e10")
+    assert line.counted_yen == counted
+    assert ("condolence cap (500 yen × 100 people affected) 50,000 reached" in line.rule) is capped
+    assert ("condolence_cap" in s.capped) is capped
+
+
+def test_the_condolence_cap_is_in_yen_so_more_recipients_at_a_lower_amount_still_meet_it(app, seed_log):
+    s = statement_of(app, with_events(with_discovery(seed_log, affected_count=100), condolence("2005-06-20", 200, 300)))
+    assert line_of(s, "e9").counted_yen == 50_000
+
+
+def test_a_revised_affected_count_moves_the_condolence_cap(app, seed_log):
+    log = with_events(with_discovery(seed_log, affected_count=100), condolence("2005-06-20", 200, 300),
+                      {"type": "AffectedCountRevised", "on": "2005-06-25", "affected_count": 200})
+    assert line_of(statement_of(app, log), "e9").counted_yen == 60_000
+
+
+def test_a_condolence_line_outside_the_window_uses_none_of_the_cap(app, seed_log):
+    log = with_events(with_discovery(seed_log, affected_count=100), condolence("2005-11-17", 100, 500),
+                      condolence("2005-11-16", 100, 500))
+    s = statement_of(app, log)
+    assert (line_of(s, "e9").counted_yen, line_of(s, "e10").counted_yen) == (0, 50_000)
+
+
+# -- flags (§5.5): consent to settle, a claim before the accident, the time of day -----------------
+
+
+def _consent(kind: str, on: str, amount: int = 2_000_000) -> dict:
+    return {"type": f"SettlementConsent{kind}", "on": on, "claim_ref": "C2", "amount_yen": amount}
+
+
+REQUESTED = _consent("Requested", "2005-12-01")
+
+
+def test_a_settlement_before_the_consent_is_flagged_naming_the_day_of_the_consent(app, seed_log):
+    log = with_events(_settled(seed_log, REQUESTED), _consent("Given", "2005-12-23"))
+    s = statement_of(app, log)
+    assert flagged(s, "claim C2 was settled 2005-12-22, before the insurer consented on 2005-12-23")
+    assert line_of(s, "e11").counted_yen == 2_000_000  # counted: the flag is for staff
+
+
+def test_a_consent_given_on_the_day_of_the_settlement_is_in_time(app, seed_log):
+    s = statement_of(app, _settled(seed_log, REQUESTED, _consent("Given", "2005-12-22")))
+    assert not flagged(s, "claim C2 was settled")
+
+
+@pytest.mark.parametrize(("settled", "excess"), [(2_000_001, 1), (2_500_000, 500_000)])
+def test_a_settlement_above_the_consented_amount_is_flagged_naming_the_excess(app, seed_log, settled, excess):
+    log = with_events(seed_log, claim("C2", "2005-10-01"), REQUESTED, _consent("Given", "2005-12-05"),
+                      resolved("C2", "2005-12-22", settled, outcome="settlement"))
+    s = statement_of(app, log)
+    assert flagged(s, f"claim C2 was settled for {settled:,} yen, {excess:,} yen above the 2,000,000 yen the insurer "
+                      "consented to on 2005-12-05: the insurer may refuse to pay the excess")
+
+
+def test_the_latest_decision_by_the_settlement_day_decides(app, seed_log):
+    refused_then_given = _settled(seed_log, REQUESTED, _consent("Refused", "2005-12-02"), _consent("Given", "2005-12-10"))
+    given_then_refused = _settled(with_policy(seed_log, number="SK-2005-0002"), REQUESTED, _consent("Given", "2005-12-02"),
+                                  _consent("Refused", "2005-12-10"))
+    assert not flagged(statement_of(app, refused_then_given), "claim C2 was settled")
+    assert flagged(statement_of(app, given_then_refused), "claim C2 was settled although the insurer refused consent")
+
+
+@pytest.mark.parametrize(("received", "flag"), [("2005-05-19", True), ("2005-05-20", False), ("2005-05-21", False)])
+def test_a_claim_received_before_the_accident_date_is_flagged(app, seed_log, received, flag):
+    s = statement_of(app, with_events(seed_log, claim("C2", received)))
+    assert flagged(s, f"claim C2 was received {received}, before the accident date 2005-05-20") is flag
+
+
+@pytest.mark.parametrize(("received_at", "flag"), [("2005-05-20T09:59:00+09:00", True),
+                                                   ("2005-05-20T10:00:00+09:00", False)])
+def test_a_claim_received_before_the_accident_on_the_same_day_is_judged_by_the_times(app, seed_log, received_at, flag):
+    log = changed(seed_log, "LeakOccurred", at="2005-05-20T10:00:00+09:00")
+    s = statement_of(app, with_events(log, claim("C2", at=received_at)))
+    assert flagged(s, "claim C2 was received 2005-05-20, before the accident date") is flag
+
+
+def _mid_term(seed_log, **more):
+    """Enrolled mid-term: cover from 2005-08-01 00:00 JST; an earlier initial inception keeps the liability part."""
+    return with_policy(seed_log, enrolment_applied_on="2005-06-15", initial_inception="2003-04-01T16:00:00+09:00",
+                       **more)
+
+
+def test_a_claim_on_the_day_a_mid_term_cover_starts_at_00_00_counts_and_raises_no_flag(app, seed_log):
+    s = statement_of(app, with_events(_mid_term(seed_log), claim("C2", "2005-08-01"),
+                                      resolved("C2", "2005-12-25", 1_000_000)))
+    assert line_of(s, "e10").counted_yen == 1_000_000
+    assert not flagged(s, "time of day decides")
+
+
+def test_a_claim_the_day_before_a_mid_term_cover_starts_is_outside_and_raises_no_flag(app, seed_log):
+    s = statement_of(app, with_events(_mid_term(seed_log), claim("C2", "2005-07-31"),
+                                      resolved("C2", "2005-12-25", 1_000_000)))
+    assert line_of(s, "e10").counted_yen == 0
+    assert not flagged(s, "time of day decides")
+
+
+def test_an_accident_on_the_day_a_mid_term_cover_starts_at_00_00_raises_no_flag(app, seed_log):
+    log = with_events(only_discovery(_mid_term(seed_log), on="2005-08-05"),
+                      {"type": "LeakOccurred", "on": "2005-08-01"})
+    assert not flagged(statement_of(app, log), "first day of the policy period")
+
+
+@pytest.mark.parametrize(("received", "counted"), [("2006-03-31", 1_000_000), ("2006-04-01", 0)])
+def test_a_period_ending_at_00_00_raises_no_flag_on_its_last_day(app, seed_log, received, counted):
+    log = with_events(with_policy(seed_log, period_end="2006-04-01T00:00:00+09:00"), claim("C2", received),
+                      resolved("C2", "2006-05-01", 1_000_000))
+    s = statement_of(app, log)
+    assert line_of(s, "e10").counted_yen == counted
+    assert not flagged(s, "time of day decides")
+
+
+@pytest.mark.parametrize(("inception", "flag"), [("2004-06-15T16:00:00+09:00", True),
+                                                 ("2004-06-15T00:00:00+09:00", False)])
+def test_an_accident_on_the_day_of_the_initial_inception_is_flagged_unless_it_starts_at_00_00(app, seed_log, inception,
+                                                                                              flag):
+    log = changed(with_policy(seed_log, initial_inception=inception), "LeakOccurred", on="2004-06-15")
+    assert flagged(statement_of(app, log), "is the day of the initial inception") is flag

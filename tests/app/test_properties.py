@@ -256,3 +256,84 @@ def test_import_export_import_gives_the_same_statement(tmp_path_factory, policy,
     finally:
         first.close()
         second.close()
+
+
+# -- the caps that hold for the policy period, across incidents (§5.1, §5.2) ------------------------
+
+
+def alone(events: list[dict]) -> Facts:
+    return Facts(build(events).facts())
+
+
+@st.composite
+def capped_claims(draw) -> list[dict]:
+    """An incident whose claims count: received in the period, in Japan, resolved (third-party and card
+    claims most of all, so that the period's caps are reached)."""
+    events: list[dict] = [copy.deepcopy(DISCOVERY)]
+    for n in range(draw(st.integers(1, 3))):
+        ref, received = f"K{n}", draw(day(dt.date(2005, 6, 1), 0, 300))
+        events += [{"type": "ClaimReceived", "on": received, "claim_ref": ref,
+                    "kind": draw(st.sampled_from(["third_party_expenses", "credit_card", "victims"])), "claimants": 1,
+                    "amount_claimed_yen": 1, "forum": "japan", "lawsuit": False},
+                   {"type": "ClaimResolved", "on": "2006-05-01", "claim_ref": ref, "outcome": "settlement",
+                    "amount_yen": draw(st.integers(0, 40_000_000))}]
+    return events
+
+
+@FAST
+@given(policies(), st.lists(st.one_of(capped_claims(), stories()), min_size=1, max_size=5))
+def test_the_period_sublimits_and_aggregates_are_never_exceeded_across_any_number_of_incidents(policy, incidents):
+    terms = parse_terms({**policy, "riders": ["credit_card", *policy["riders"]]} if "credit_card" not in policy["riders"]
+                        else policy)
+    used, said = Used(), []
+    for events in incidents:
+        s = statement(terms, alone(events), used)
+        said.append(s)
+        used = used.after(s)
+    assert sum(s.liability.third_party_yen for s in said) <= terms.third_party_sublimit_yen
+    assert sum(s.liability.credit_card_yen for s in said) <= terms.liability_limit_yen * 10 // 100
+    assert sum(s.liability.payable_yen for s in said) <= terms.liability_limit_yen
+    assert sum(s.expenses.payable_yen for s in said) <= terms.expense_limit_yen
+
+
+@FAST
+@given(policies(), stories(), st.integers(0, 3_000))
+def test_the_condolence_lines_of_an_incident_never_count_more_than_500_yen_per_person_affected(policy, events,
+                                                                                               affected):
+    events = [{**events[0], "affected_count": affected}, *events[1:]]
+    s = statement_of(policy, events)
+    assert sum(line.counted_yen for line in s.lines if line.category == "condolence") <= 500 * affected
+
+
+# -- other insurance (§5.4) ---------------------------------------------------------------------------
+
+
+def other_policies():
+    return st.builds(
+        lambda n, part, limit, deductible, pct: {
+            "type": "OtherInsuranceDeclared", "on": "2006-06-03", "insurer": f"Other {n}", "part": part,
+            "limit_yen": limit, "deductible_yen": deductible, "coinsurance_pct": 100 if part == "liability" else pct},
+        st.integers(0, 3), st.sampled_from(["liability", "expenses"]), amounts, amounts, st.integers(0, 100))
+
+
+@FAST
+@given(policies(), stories(), st.lists(other_policies(), max_size=4, unique_by=lambda e: (e["insurer"], e["part"])),
+       st.integers(0, 400_000_000), st.integers(0, 40_000_000))
+def test_the_apportioned_payable_is_never_above_the_own_payable_nor_the_loss(policy, events, others, used_liability,
+                                                                             used_expenses):
+    used = Used(used_liability, used_expenses)
+    own = statement_of(policy, events, used)
+    shared = statement_of(policy, events + others, used)
+    for part, mine, theirs, loss in (
+        ("liability", own.liability, shared.liability, own.liability.gross_yen),
+        ("expenses", own.expenses, shared.expenses, own.expenses.eligible_yen),
+    ):
+        assert 0 <= theirs.payable_yen <= mine.payable_yen
+        assert theirs.payable_yen <= loss
+        apportioned = shared.apportionment(part)
+        if any(o["part"] == part for o in others):
+            assert (apportioned.loss_yen, apportioned.own_yen, apportioned.payable_yen) == (
+                loss, mine.payable_yen, theirs.payable_yen)
+        else:
+            assert apportioned is None and theirs.payable_yen == mine.payable_yen
+    assert shared.lines == own.lines

@@ -81,6 +81,7 @@ ROUTES = {
     "GET /incidents/{id}/events": (R, "GET", lambda t, n: f"/incidents/{enc(t[0])}/events", None),
     "POST /incidents/{id}/events": (W, "POST", lambda t, n: f"/incidents/{enc(t[0])}/events", lambda t, n: NOTE),
     "GET /incidents/{id}/statement": (R, "GET", lambda t, n: f"/incidents/{enc(t[0])}/statement", None),
+    "GET /incidents/{id}/whatif": (R, "GET", lambda t, n: f"/incidents/{enc(t[0])}/whatif", None),
     "GET /incidents/{id}/export": (R, "GET", lambda t, n: f"/incidents/{enc(t[0])}/export", None),
     "GET /policies/{policy}": (R, "GET", lambda t, n: f"/policies/{enc(t[1])}", None),
     "POST /incidents": ("open", "POST", lambda t, n: "/incidents",
@@ -443,6 +444,13 @@ def test_answers_match_their_documented_schemas(api, document):
     check("IncidentSummary", api("alice", "GET", f"/incidents/{ref}?today=2005-07-28").get_json())
     check("History", api("alice", "GET", f"/incidents/{ref}/events").get_json())
     check("Statement", api("alice", "GET", f"/incidents/{ref}/statement").get_json())
+    check("WhatIf", api("alice", "GET", f"/incidents/{ref}/whatif").get_json())
+    declared = {"type": "OtherInsuranceDeclared", "on": "2005-07-01", "insurer": "Other Mutual", "part": "expenses",
+                "limit_yen": 1, "deductible_yen": 0, "coinsurance_pct": 90}
+    assert api("alice", "POST", f"/incidents/{ref}/events", declared).status_code == 201
+    shared = api("alice", "GET", f"/incidents/{ref}/statement").get_json()
+    check("Statement", shared)
+    assert shared["apportionments"][0]["others"][0]["insurer"] == "Other Mutual"
     check("IncidentLog", api("alice", "GET", f"/incidents/{ref}/export").get_json())
     check("IncidentList", api("root", "GET", "/incidents").get_json())
     check("DeadlineList", api("root", "GET", "/deadlines?today=2005-07-28").get_json())

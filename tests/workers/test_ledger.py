@@ -220,3 +220,13 @@ def test_a_reminder_mail_in_japanese_says_the_rule_in_japanese(core, tmp_path):
     [path] = (tmp_path / "mail").glob("*.eml")
     body = email.message_from_bytes(path.read_bytes(), policy=email.policy.default).get_content()
     assert "根拠:" in body and "discovery 2005-06-01" not in body
+
+
+def test_a_recomputation_asked_for_a_position_already_reflected_does_nothing(core):
+    policy = str(core.service.incident(SYSTEM, "SK-2005-0001/INC-1").policy_id)
+    reached = core.service.notification_count()
+    assert core.service.recompute_statements(SYSTEM, policy, reached) == 1
+    assert core.service.recompute_statements(SYSTEM, policy, reached) == 0  # a later task got there first
+    core.service.record(OPERATOR, "SK-2005-0001/INC-1", {"type": "Publicized", "on": DAY.isoformat(),
+                                                         "how": "website"})
+    assert core.service.recompute_statements(SYSTEM, policy, core.service.notification_count()) == 1

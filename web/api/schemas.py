@@ -14,7 +14,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.json_schema import GenerateJsonSchema
 
+from casemgr.rules.coverage import LINE_CAPS
 from casemgr.rules.deadlines import STATUSES
+from casemgr.rules.whatif import BINDS, POLICY
 from casemgr.terms import PolicyInput
 from events.values import DEADLINES, SCHEMAS, Name
 
@@ -190,6 +192,28 @@ class Expenses(BaseModel):
     payable_yen: int
 
 
+class OtherShare(Described):
+    event: str = Field(description="The OtherInsuranceDeclared that declared the other policy.")
+    insurer: str
+    limit_yen: int
+    deductible_yen: int
+    coinsurance_pct: int
+    share_yen: int = Field(description="That policy's independent liability: min(floor(max(0, loss - deductible) "
+                                       "x pct / 100), limit).")
+
+
+class Apportionment(Described):
+    """A part shared with other insurance by independent liability (DOMAIN §5.4)."""
+
+    part: Literal["liability", "expenses"]
+    loss_yen: int = Field(description="L: the liability gross, or the eligible expenses.")
+    own_yen: int = Field(description="This policy's payable on its own.")
+    others_yen: int
+    payable_yen: int = Field(description="own, or floor(L x own / (own + others)) when together they exceed L.")
+    rule: str
+    others: list[OtherShare]
+
+
 class Statement(Described):
     incident: str
     reference: str
@@ -207,6 +231,50 @@ class Statement(Described):
     outstanding_yen: int
     flags: list[str]
     lines: list[Line]
+    apportionments: list[Apportionment] = Field(description="The parts shared with other insurance (DOMAIN §5.4).")
+    capped: list[Literal[LINE_CAPS]] = Field(description="The caps of the lines that cut a line.")
+
+
+class WhatIfLiability(Described):
+    gross_yen: int
+    net_yen: int
+    aggregate_left_yen: int
+    payable_yen: int
+    binds: Literal[BINDS] | None = Field(description="The cap that decided what the part pays; null: none.")
+    rule: str
+
+
+class WhatIfExpenses(Described):
+    eligible_yen: int
+    coinsured_yen: int
+    aggregate_left_yen: int
+    payable_yen: int
+    binds: Literal[BINDS] | None = Field(description="The cap that decided what the part pays; null: none.")
+    rule: str
+
+
+class WhatIfColumn(Described):
+    column: Literal["A", "B", "C", "D", "E", POLICY] = Field(
+        description="A pattern, or `policy`: the policy's own terms.")
+    pattern: str | None
+    policy_limits: bool = Field(description="Its three limits are the policy's own.")
+    liability_limit_yen: int
+    third_party_sublimit_yen: int
+    expense_limit_yen: int
+    deductible_yen: int
+    expense_coinsurance_pct: int
+    liability: WhatIfLiability
+    expenses: WhatIfExpenses
+    total_payable_yen: int
+
+
+class WhatIf(Described):
+    """DOMAIN §12: the statement under each pattern A–E and the policy's own terms."""
+
+    incident: str
+    reference: str
+    version: int
+    columns: list[WhatIfColumn]
 
 
 class IncidentInLog(BaseModel):
@@ -223,7 +291,7 @@ class IncidentLog(Described):
 
 ANSWERS: tuple[type[BaseModel], ...] = (
     Error, Created, Recorded, Imported, PolicyList, PolicyUsage, IncidentList, DeadlineList, IncidentSummary,
-    Statement, IncidentLog, HistoryRow,
+    Statement, IncidentLog, HistoryRow, WhatIf,
 )
 
 

@@ -13,7 +13,7 @@ from typing import Any
 from flask import current_app, g, jsonify, request, url_for
 
 from casemgr.errors import DomainError
-from casemgr.formatting import deadline_json, statement_json
+from casemgr.formatting import deadline_json, statement_json, whatif_json
 from casemgr.jsonio import MAX_EVENT_BYTES, MAX_IMPORT_BYTES, load_json, read_limited
 from casemgr.readmodels.queries import DeadlineFilter
 from casemgr.rules.deadlines import STATUSES
@@ -235,6 +235,17 @@ def list_events(incident: str) -> Any:
 def show_statement(incident: str) -> Any:
     check_query("show_statement")
     return jsonify(statement_json(_service().statement(_actor(), incident, q_int("version"))))
+
+
+@operation("GET", "/incidents/{incident}/whatif",
+           "What if: the statement under each pattern A–E and the policy's own terms (casemgr whatif --json)",
+           answer="WhatIf", path_params={"incident": "The incident's id, or POLICY-NUMBER/REFERENCE URL-encoded."},
+           description="DOMAIN §12. Each column keeps the policy's deductible, coinsurance, riders and period and "
+                       "takes the pattern's limits; the policy's earlier incidents use them up first. Each part "
+                       "names the cap that binds it. Read only.")
+def show_whatif(incident: str) -> Any:
+    check_query("show_whatif")
+    return jsonify(whatif_json(_service().whatif(_actor(), incident)))
 
 
 @operation("GET", "/incidents/{incident}/export", "The incident log of one incident, re-importable",

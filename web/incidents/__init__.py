@@ -8,7 +8,9 @@
   the fragment for htmx, a page otherwise;
 * ``POST /incidents/<ref>/events`` — record one event (htmx: the new timeline and
   ``HX-Trigger: incident-changed``; without JavaScript: back to the page);
-* ``/incidents/<ref>/export`` — the incident log (JSON) to download.
+* ``/incidents/<ref>/export`` — the incident log (JSON) to download;
+* ``/incidents/<ref>/whatif`` — the statement under each pattern A–E and the policy's own
+  terms, side by side, the cap that binds marked (DOMAIN §12; read only).
 
 ``ref`` is the incident's id or ``POLICY-NUMBER/REFERENCE``. Every view passes
 ``current_actor()`` to the core, which answers another business's incident with
@@ -27,7 +29,7 @@ from web.auth import current_actor
 from web.extensions import htmx
 from web.htmx import render
 from web.incidents import forms, labels
-from web.incidents.pages import IncidentPage, report_form
+from web.incidents.pages import IncidentPage, binds_label, report_form, whatif_rows
 
 bp = Blueprint("incidents", __name__, url_prefix="/incidents", template_folder="templates",
                static_folder="static", static_url_path="/-/static")
@@ -88,6 +90,15 @@ def show(ref: str):  # type: ignore[no-untyped-def]
 def panel(ref: str, panel: str):  # type: ignore[no-untyped-def]
     page = IncidentPage.load(_service(), current_actor(), ref, _version(), panels=(panel,))
     return render("incidents/panel.html", PANELS[panel], panel_template=PANELS[panel], **page.context())
+
+
+@bp.route("/<path:ref>/whatif")
+def whatif(ref: str):  # type: ignore[no-untyped-def]
+    """DOMAIN §12: the statement under each pattern A–E and the policy's own terms; read only."""
+    result = _service().whatif(current_actor(), ref)
+    view = result.incident
+    return render("incidents/whatif.html", ref=f"{view.policy_number}/{view.reference}", view=view,
+                  columns=result.columns, rows=whatif_rows(result.columns), binds_label=binds_label)
 
 
 @bp.route("/<path:ref>/events", methods=["POST"])

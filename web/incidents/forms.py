@@ -29,7 +29,7 @@ SHORT_TEXT_MAX = 200  # longer text gets a textarea
 # The order of the forms on the incident page, by what a user is looking for.
 GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Facts of the leak", ("LeakOccurred", "AffectedCountRevised", "InsurerNotified", "Publicized",
-                           "RegulatorReported", "LeakDiscovered")),
+                           "RegulatorReported", "OtherInsuranceDeclared", "LeakDiscovered")),
     ("Costs paid", ("IndividualsNotified", "ApologyAdPublished", "PressConferenceHeld", "CallCenterOperated",
                     "CondolenceSent", "ExpensePaid", "ExpensesFinalized")),
     ("Claims for damages", ("ClaimReceived", "DefenceCostPaid", "SettlementConsentRequested", "ClaimResolved")),

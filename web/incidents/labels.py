@@ -36,6 +36,7 @@ EVENTS = {
     "NoteAdded": "Note",
     "EventVoided": "Entry voided",
     "ReminderSent": "Reminder sent",
+    "OtherInsuranceDeclared": "Other insurance declared",
 }
 
 FIELDS = {
@@ -51,6 +52,8 @@ FIELDS = {
     "Amount requested (yen)", "scope": "Applies to", "reason": "Reason", "event": "Entry", "covered": "Covered",
     "text": "Text", "deadline": "Deadline", "due": "Due", "offset_days": "Days before", "message_id": "Message",
     "policy": "Policy", "reference": "Incident code",
+    "insurer": "Other insurer and policy", "limit_yen": "Its limit (yen)", "deductible_yen": "Its deductible (yen)",
+    "coinsurance_pct": "Its coinsurance (%)",
 }
 
 VALUES = {
@@ -109,6 +112,10 @@ HELP = {
     "event": "The entry this refers to (its number on the timeline).",
     "channel": "The notice must be in writing (e-mail, letter or web form); a phone call alone is not enough.",
     "how": "How the leak became public. Expenses are covered only once the leak is public.",
+    "insurer": "Another policy that covers the same loss: the insurer's name and the policy number. Record one "
+               "entry per policy and part; the payments are then shared between the policies.",
+    "coinsurance_pct": "For the expense part: the share of the expenses that policy pays (e.g. 90). "
+                       "Leave 100 for the liability part.",
 }
 
 WARNINGS = {

@@ -184,3 +184,51 @@ def report_form(policies: list[dict[str, str]], values: dict[str, Any] | None = 
     built = forms.build("LeakDiscovered", values, errors)
     built.fields[:0] = [policy, reference]
     return built
+
+
+# -- what-if (DOMAIN §12) ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Cell:
+    text: str
+    binds: bool = False  # the cap that decided a part's payable in this column
+
+
+def binds_label(code: str | None) -> str:
+    """A cap that binds, in the reader's language (None: no cap binds)."""
+    return {
+        None: _("None"), "liability_limit": _("Liability limit"),
+        "liability_aggregate": _("Liability aggregate left for the period"),
+        "third_party_sublimit": _("Third-party sublimit"), "credit_card_cap": _("Credit-card cap (10%)"),
+        "expense_limit": _("Expense limit"), "expense_aggregate": _("Expense aggregate left for the period"),
+        "consulting_cap": _("Consulting cap"), "condolence_cap": _("Condolence cap"),
+        "other_insurance": _("Other insurance"),
+    }.get(code, code or "")
+
+
+def whatif_rows(columns: Any) -> list[tuple[str, list[Cell]]]:
+    """The what-if table: one row per figure, one cell per column; in each column the row of the
+    cap that binds a part is marked (``marks``: the (part, cap) that mark a row)."""
+    def row(label: str, figure: Any, *marks: tuple[str, str]) -> tuple[str, list[Cell]]:
+        return label, [Cell(yen(figure(c)), bool({("liability", c.liability.binds),
+                                                  ("expenses", c.expenses.binds)} & set(marks)))
+                       for c in columns]
+
+    return [
+        row(_("Liability limit"), lambda c: c.terms.liability_limit_yen, ("liability", "liability_limit")),
+        row(_("Third-party sublimit"), lambda c: c.terms.third_party_sublimit_yen,
+            ("liability", "third_party_sublimit")),
+        row(_("Credit-card cap (10%)"), lambda c: c.terms.liability_limit_yen // 10, ("liability", "credit_card_cap")),
+        row(_("Liability aggregate left for the period"), lambda c: c.statement.liability.aggregate_left_yen,
+            ("liability", "liability_aggregate")),
+        row(_("Liability: damages and defence costs counted"), lambda c: c.statement.liability.gross_yen),
+        row(_("Liability: payable"), lambda c: c.liability.payable_yen, ("liability", "other_insurance")),
+        row(_("Expense limit"), lambda c: c.terms.expense_limit_yen, ("expenses", "expense_limit")),
+        row(_("Expense aggregate left for the period"), lambda c: c.statement.expenses.aggregate_left_yen,
+            ("expenses", "expense_aggregate")),
+        row(_("Expenses: eligible"), lambda c: c.statement.expenses.eligible_yen, ("expenses", "consulting_cap"),
+            ("expenses", "condolence_cap")),
+        row(_("Expenses: payable"), lambda c: c.expenses.payable_yen, ("expenses", "other_insurance")),
+        row(_("Total"), lambda c: c.statement.total_payable_yen),
+    ]
