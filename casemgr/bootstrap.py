@@ -52,14 +52,16 @@ def bootstrap(settings: Settings | None = None, clock: Clock | None = None) -> C
     settings = settings or Settings.from_env()
     clock = clock or clock_from(settings.clock)
     for attempt in range(STARTS):
-        app = build_app(settings, clock)
+        app = None
         try:
+            app = build_app(settings, clock)
             check_cipher(app, settings)
             readmodel = ReadModel(app)
             break
         except BaseException as exc:
-            app.close()
-            if attempt + 1 == STARTS or not _deadlocked(exc):
+            if app is not None:
+                app.close()
+            if attempt + 1 == STARTS or not _racing(exc):
                 raise
             time.sleep(random.uniform(0.05, 0.3) * (attempt + 1))
     accounts = Accounts(app)
@@ -68,14 +70,16 @@ def bootstrap(settings: Settings | None = None, clock: Clock | None = None) -> C
 
 
 STARTS = 5
+RACES = ("deadlock detected", "tuple concurrently updated", "pg_type_typname_nsp_index")
 
 
-def _deadlocked(exc: BaseException) -> bool:
-    """PostgreSQL may report a deadlock when several processes start at once: each runs the
+def _racing(exc: BaseException) -> bool:
+    """PostgreSQL may refuse one of several processes that start at once: each runs the
     tables' ``CREATE … IF NOT EXISTS`` (the library's and the read model's) while another
-    already writes. Starting again is safe: those statements are idempotent."""
+    creates or writes them (a deadlock, "tuple concurrently updated", a duplicate type).
+    Starting again is safe: those statements are idempotent."""
     while exc is not None:
-        if "deadlock detected" in str(exc):
+        if any(race in str(exc) for race in RACES):
             return True
         exc = exc.__cause__ or exc.__context__  # type: ignore[assignment]
     return False
