@@ -206,7 +206,13 @@ class WorkTables:
         """Reminders sent about the incidents (and policies) of these programmes and businesses
         (None: any), newest first, each with its incident's policy number and reference (a
         policy's own reminder: its number and an empty reference)."""
-        where, params = ["r.state = 'sent'", "COALESCE(i.incident_id, p.policy_id) IS NOT NULL"], []
+        return self._in_scope(["r.state = 'sent'"], programmes, businesses, limit)
+
+    def _in_scope(self, where: list[str], programmes: tuple[str, ...] | None,
+                  businesses: tuple[str, ...] | None, limit: int) -> list[tuple[Planned, str, str]]:
+        """Ledger rows matching ``where`` whose incident or policy is of these programmes and
+        businesses (None: any), newest first, with the policy number and reference."""
+        where, params = [*where, "COALESCE(i.incident_id, p.policy_id) IS NOT NULL"], []
         for column, codes in (("programme", programmes), ("business", businesses)):
             if codes is not None:
                 if not codes:
@@ -238,20 +244,8 @@ class WorkTables:
                 limit: int = 20) -> list[tuple[Planned, str, str]]:
         """Reminders of these programmes and businesses (None: any) not delivered yet whose last
         attempt failed, newest first, each with its incident's policy number and reference."""
-        where, params = ["r.state IN ('pending', 'queued', 'sending')", "r.attempts > 0",
-                         "COALESCE(i.incident_id, p.policy_id) IS NOT NULL"], []
-        for column, codes in (("programme", programmes), ("business", businesses)):
-            if codes is not None:
-                if not codes:
-                    return []
-                where.append(f"COALESCE(i.{column}, p.{column}) IN ({', '.join(['%s'] * len(codes))})")
-                params += codes
-        rows = self.view.fetch(
-            f"SELECT r.*, {SUBJECT} FROM {self.reminders} r LEFT JOIN {self.incidents} i"
-            f" ON i.incident_id = r.incident_id LEFT JOIN {self.policies} p ON p.policy_id = r.incident_id"
-            f" WHERE {' AND '.join(where)}"
-            f" ORDER BY r.updated_at DESC LIMIT {int(limit)}", params)
-        return [(planned(r), r["policy_number"], r["reference"]) for r in rows]
+        return self._in_scope(["r.state IN ('pending', 'queued', 'sending')", "r.attempts > 0"],
+                              programmes, businesses, limit)
 
     # -- sweeps and status --------------------------------------------------------------------
 
