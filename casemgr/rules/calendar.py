@@ -40,12 +40,7 @@ def closure_reason(day: dt.date) -> Text | None:
     """Why government offices are shut on ``day`` (行政機関の休日), or None."""
     if (day.month, day.day) >= (12, 29) or (day.month, day.day) <= (1, 3):
         return Text("year-end closure")
-    name = jpholiday.is_holiday_name(day)
-    if name:
-        return Text("holiday {name}", name=name)
-    if day.weekday() >= 5:
-        return Text("weekend")
-    return None
+    return _holiday_or_weekend(day)
 
 
 def next_working_day(day: dt.date) -> dt.date:
@@ -59,6 +54,10 @@ def bank_closure_reason(day: dt.date) -> Text | None:
     or 31 Dec – 3 Jan; None on a bank business day."""
     if (day.month, day.day) == (12, 31) or (day.month, day.day) <= (1, 3):
         return Text("bank closure 31 Dec - 3 Jan")
+    return _holiday_or_weekend(day)
+
+
+def _holiday_or_weekend(day: dt.date) -> Text | None:
     name = jpholiday.is_holiday_name(day)
     if name:
         return Text("holiday {name}", name=name)
