@@ -80,6 +80,27 @@ STEPS = st.lists(
     max_size=8)
 
 
+def open_incidents(service, reportable: list[bool]) -> list[uuid.UUID]:
+    """The seed's policy with one incident discovered on START per flag (reportable or not)."""
+    seed = json.loads(SEED_001.read_text())
+    seed["incidents"] = [{"reference": f"INC-{n}", "events": [discovery(START, r)]} for n, r in enumerate(reportable)]
+    return list(service.import_log(OPERATOR, seed).incidents.values())
+
+
+def move_to(service, clock, incidents, steps, n: int) -> dt.date:
+    """Day ``n`` of the script at 09:00: the clock moved there and that day's steps recorded."""
+    day = START + dt.timedelta(days=n)
+    clock.current = dt.datetime.combine(day, dt.time(9), JST)
+    for when, kind in steps:
+        if when == n:
+            for incident in incidents:
+                try:
+                    service.record(OPERATOR, str(incident), actions_on(day, kind))
+                except DomainError:  # e.g. a second closing, a resolution before the claim: refused
+                    pass
+    return day
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def fresh_store(request, tmp_path_factory):
     """A maker of empty stores, one per hypothesis example: SQLite files, or databases on the
@@ -104,21 +125,10 @@ def test_property_reminders_due_equal_a_plain_reading_and_never_repeat(fresh_sto
     clock = FixedClock(dt.datetime.combine(START, dt.time(9), JST))
     with bootstrap(Settings(url, reminder_offsets=OFFSETS), clock=clock) as core:
         service = core.service
-        seed = json.loads(SEED_001.read_text())
-        seed["incidents"] = [{"reference": f"INC-{n}", "events": [discovery(START, r)]}
-                             for n, r in enumerate(reportable)]
-        incidents = list(service.import_log(OPERATOR, seed).incidents.values())
+        incidents = open_incidents(service, reportable)
         recorded: set[tuple] = set()
         for n in range(46):
-            day = START + dt.timedelta(days=n)
-            clock.current = dt.datetime.combine(day, dt.time(9), JST)
-            for when, kind in steps:
-                if when == n:
-                    for incident in incidents:
-                        try:
-                            service.record(OPERATOR, str(incident), actions_on(day, kind))
-                        except DomainError:  # e.g. a second closing, a resolution before the claim: refused
-                            pass
+            day = move_to(service, clock, incidents, steps, n)
             if n in skipped:
                 continue  # the sweep did not run that day
             due = service.reminders_due(SYSTEM, day)

@@ -6,7 +6,6 @@ again on a later day or a second sweep of the same day."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -16,10 +15,9 @@ from casemgr.clock import FixedClock
 from casemgr.mail import SmtpMailer
 from casemgr.reminders import reminder_id
 from casemgr.settings import Settings
-from events.errors import DomainError
 from events.values import JST, Actor
-from tests.app.test_reminders_due import OFFSETS, START, STEPS, actions_on, discovery, plain_reading
-from tests.conftest import OPERATOR, SEED_001
+from tests.app.test_reminders_due import OFFSETS, START, STEPS, move_to, open_incidents, plain_reading
+from tests.conftest import OPERATOR
 
 SYSTEM = Actor("system", "sweeper")
 DOMAIN = "casemgr.test"
@@ -38,22 +36,11 @@ def test_property_the_mails_of_each_day_are_what_section_4_2_calls_for(tmp_path_
     with bootstrap(config, clock=clock) as core:
         service = core.service
         core.accounts.add_business("SK-2005-0001", "Example Retail", OPERATOR, contacts=["risk@example.jp"])
-        seed = json.loads(SEED_001.read_text())
-        seed["incidents"] = [{"reference": f"INC-{n}", "events": [discovery(START, r)]}
-                             for n, r in enumerate(reportable)]
-        incidents = list(service.import_log(OPERATOR, seed).incidents.values())
+        incidents = open_incidents(service, reportable)
         mailer = SmtpMailer(url)
         already = len(mailbox.messages)  # the server lives across examples
         for n in range(46):
-            day = START + dt.timedelta(days=n)
-            clock.current = dt.datetime.combine(day, dt.time(9), JST)
-            for when, kind in steps:
-                if when == n:
-                    for incident in incidents:
-                        try:
-                            service.record(OPERATOR, str(incident), actions_on(day, kind))
-                        except DomainError:
-                            pass
+            day = move_to(service, clock, incidents, steps, n)
             if n in skipped:
                 continue
             expected = set().union(*(plain_reading(core, i, day) for i in incidents))
