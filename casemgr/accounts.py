@@ -230,6 +230,12 @@ class Accounts:
         found = self._get(programme_id(code), Programme) if isinstance(code, str) else None
         return found.terms if found is not None else None
 
+    def reminder_offsets(self) -> dict[str, tuple[int, ...]]:
+        """The programmes that set their own reminder offsets (DOMAIN §9), by code; the others
+        use the installation's ``CASEMGR_REMINDER_OFFSETS`` (decision P14)."""
+        return {p.code: tuple(p.terms["reminder_offsets"]) for p in self._all(Programme)
+                if p.terms and p.terms.get("reminder_offsets")}
+
     def programme_terms_as_of(self, code: str, when: dt.datetime) -> dict[str, Any] | None:
         """The programme's terms as they stood at ``when`` (the table in force when a policy was
         issued); None when it had none then."""

@@ -72,6 +72,9 @@ def programmes_show(ctx: click.Context, code: str, as_json: bool) -> None:
     if terms:
         cli.out.print(f"period {terms['period_start']} – {terms['period_end']}; patterns {', '.join(terms['patterns'])};"
                       f" insurer notice {terms['insurer_notice_days']} days")
+    own = "the programme's own" if terms.get("reminder_offsets") else "the installation's CASEMGR_REMINDER_OFFSETS"
+    cli.out.print(f"reminders {', '.join(map(str, summary.reminder_offsets))} days before a due date ({own})"
+                  " and once overdue")
     premiums = terms.get("premiums") or {}
     for pattern, rows in premiums.items():
         if pattern == "bands_yen":

@@ -113,7 +113,7 @@ def premium_json(quote: Any) -> dict[str, Any]:
 def programme_json(summary: Any) -> dict[str, Any]:
     p = summary.programme
     return {"code": p.code, "name": p.name, "insurer": p.insurer, **(p.terms or {}),
-            "enrolled_businesses": summary.enrolled_businesses,
+            "reminder_offsets": list(summary.reminder_offsets), "enrolled_businesses": summary.enrolled_businesses,
             "warning": str(summary.warning) if summary.warning else None}
 
 

@@ -119,7 +119,8 @@ class Reminders:
         day = day or today(self.app.clock)
         rows = [(ledger_key(str(r.incident), r.deadline, r.claim_ref, r.due, offset), str(r.incident),
                  r.deadline, r.claim_ref, r.due, offset)
-                for r, offset in self.queries.reminder_candidates(day, self.settings.reminder_offsets)]
+                for r, offset in self.queries.reminder_candidates(day, self.settings.reminder_offsets,
+                                                                  self.accounts.reminder_offsets())]
         planned = self.work.plan(rows, day, self._stamp(), self.wall())
         return SweepResult(day, len(rows), planned)
 
@@ -130,6 +131,9 @@ class Reminders:
             return None
         day = now.date()
         return day if self.work.sweep_needed(day, self._stamp()) else None
+
+    def _offsets(self, programme: str) -> Sequence[int]:
+        return self.settings.offsets_for(self.accounts.programme_terms(programme))
 
     # -- delivery ----------------------------------------------------------------------------
 
@@ -182,7 +186,7 @@ class Reminders:
             if (name, claim) == (p.deadline, p.claim_ref or ""):
                 sent[due] = min(offset, sent.get(due, offset))
         still = (not subject.closed and target is not None and target.due == p.due
-                 and pick(target, day, self.settings.reminder_offsets, sent) == p.offset_days)
+                 and pick(target, day, self._offsets(terms.programme), sent) == p.offset_days)
         if not still:
             self.work.finish(p.reminder, "superseded", self._stamp())
             return Outcome("superseded", "no longer owed today")

@@ -114,6 +114,7 @@ class PremiumQuote:
     estimate: Estimate
     enrolled_businesses: int
     warning: Text | None
+    reminder_offsets: tuple[int, ...] = ()  # its own (a programme file's), else the installation's
 
 
 @dataclass(frozen=True)
@@ -121,6 +122,7 @@ class ProgrammeSummary:
     programme: ProgrammeView
     enrolled_businesses: int
     warning: Text | None
+    reminder_offsets: tuple[int, ...] = ()  # its own (a programme file's), else the installation's
 
 
 def scope_of(actor: Actor, programmes: tuple[str, ...] | None = None,
@@ -271,7 +273,7 @@ class CaseService:
         """A programme with its terms and size (its staff, admins and the operator; others: NotFound)."""
         view = self._accounts.programme(code, actor)
         enrolled = self._queries.enrolled_businesses(view.code)
-        return ProgrammeSummary(view, enrolled, small_programme(enrolled))
+        return ProgrammeSummary(view, enrolled, small_programme(enrolled), self.settings.offsets_for(view.terms))
 
     def premium_estimate(self, actor: Actor, programme: str, pattern: str, industry: str, revenue_yen: int,
                          pl_insurance: bool = False, applied_on: dt.date | None = None) -> PremiumQuote:
@@ -405,7 +407,8 @@ class CaseService:
             raise NotPermitted("only the system, admins and the console see every reminder", "role")
         day = on or self.today()
         out, cache = [], {}
-        for row, offset in self._queries.reminder_candidates(day, self.settings.reminder_offsets):
+        for row, offset in self._queries.reminder_candidates(day, self.settings.reminder_offsets,
+                                                             self._accounts.reminder_offsets()):
             key = (row.business, row.programme)
             if key not in cache:
                 cache[key] = tuple(email for email, _ in self._accounts.recipients(*key))

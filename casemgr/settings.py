@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Mapping
+from typing import Any
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -40,6 +41,12 @@ class Settings:
     lease_seconds: int = 120  # a reminder being sent is left alone this long (then a crash is assumed)
     tick_seconds: int = 15  # how often beat checks for the sweep, re-deliveries and stale statements
     retry_seconds: int = 30  # a refused mail is tried again after this, doubling each time (at most an hour)
+
+    def offsets_for(self, programme_terms: Mapping[str, Any] | None) -> tuple[int, ...]:
+        """The reminder offsets of a programme: its own (a programme file's ``reminder_offsets``),
+        else this installation's (decision P14)."""
+        own = (programme_terms or {}).get("reminder_offsets")
+        return tuple(own) if own else self.reminder_offsets
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":

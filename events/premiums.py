@@ -23,8 +23,8 @@ from events.errors import DomainError
 from events.policy import PATTERNS
 from events.values import name_problem, parse_date, shown
 
-TERM_FIELDS = ("period_start", "period_end", "patterns", "insurer_notice_days", "premiums")
-MAX_BANDS, MAX_CLASSES, MAX_YEN = 50, 200, 10**15
+TERM_FIELDS = ("period_start", "period_end", "patterns", "insurer_notice_days", "premiums", "reminder_offsets")
+MAX_BANDS, MAX_CLASSES, MAX_YEN, MAX_OFFSETS = 50, 200, 10**15, 10
 DEFAULT_NOTICE_DAYS = 5
 
 
@@ -134,8 +134,23 @@ def parse_terms(payload: dict[str, Any]) -> dict[str, Any]:
     if not _is_int(days) or not 0 <= days <= 365:
         raise DomainError("must be a whole number of days, 0 to 365", "insurer_notice_days")
     premiums = parse_premiums(payload["premiums"], patterns) if payload.get("premiums") is not None else None
-    return {"period_start": start, "period_end": end, "patterns": patterns, "insurer_notice_days": days,
-            "premiums": premiums}
+    terms = {"period_start": start, "period_end": end, "patterns": patterns, "insurer_notice_days": days,
+             "premiums": premiums}
+    if payload.get("reminder_offsets") is not None:  # absent: the installation's setting (decision P14)
+        terms["reminder_offsets"] = parse_offsets(payload["reminder_offsets"])
+    return terms
+
+
+def parse_offsets(value: Any) -> list[int]:
+    """The programme's own reminder offsets (DOMAIN §4.2, §9): days before the due date,
+    distinct, 0 to 365; canonical from the largest down."""
+    if (not isinstance(value, list) or not 1 <= len(value) <= MAX_OFFSETS
+            or not all(_is_int(o) and 0 <= o <= 365 for o in value)):
+        raise DomainError(f"must be a list of 1 to {MAX_OFFSETS} whole numbers of days from 0 to 365, "
+                          "e.g. [7, 3, 1, 0]", "reminder_offsets")
+    if len(set(value)) != len(value):
+        raise DomainError("lists a day twice", "reminder_offsets")
+    return sorted(value, reverse=True)
 
 
 def cell_value(cell: Any) -> tuple[int, bool]:

@@ -14,7 +14,7 @@ import datetime as dt
 import heapq
 import json
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -427,17 +427,19 @@ class Queries:
 
     # -- reminders (DOMAIN §4.2) -------------------------------------------------------------
 
-    def reminder_candidates(self, day: dt.date, offsets: Sequence[int]) -> list[tuple[DeadlineRow, int]]:
+    def reminder_candidates(self, day: dt.date, offsets: Sequence[int],
+                            by_programme: Mapping[str, Sequence[int]] | None = None) -> list[tuple[DeadlineRow, int]]:
         """What a sweep on ``day`` sends: (row, offset) pairs, offset -1 for overdue.
 
         Countdown: the open deadline rows (lanes 1, 2; open incidents; not the claims-made
         cut-off) with ``day <= due <= day + max(offsets)``; the smallest offset o with
-        ``due - o <= day`` is sent unless one ≤ o was sent for the same due date.
+        ``due - o <= day`` is sent unless one ≤ o was sent for the same due date. A programme
+        in ``by_programme`` uses its own offsets instead of ``offsets``.
         Overdue: lane 1 (pending, overdue reminder not yet sent) with ``due < day``."""
-        if not offsets:
-            return []
-        horizon = (day + dt.timedelta(days=max(offsets))).isoformat()
-        countdown = self.view.fetch(
+        by_programme = by_programme or {}
+        reach = max((max(o) for o in (offsets, *by_programme.values()) if o), default=None)
+        horizon = (day + dt.timedelta(days=reach or 0)).isoformat()
+        countdown = [] if reach is None else self.view.fetch(
             f"{self._select()} WHERE d.closed = 0 AND d.lane IN (1, 2) AND d.due >= %s AND d.due <= %s"
             f" AND d.deadline <> 'claims_made_cutoff' ORDER BY {KEY}", (day.isoformat(), horizon))
         overdue = self.view.fetch(
@@ -446,7 +448,7 @@ class Queries:
         for r in countdown:
             row = self._deadline_row(r, day)
             left = (row.due - day).days
-            chosen = min((o for o in offsets if o >= left), default=None)
+            chosen = min((o for o in by_programme.get(row.programme, offsets) if o >= left), default=None)
             if chosen is not None and (row.reminded is None or row.reminded > chosen):
                 out.append((row, chosen))
         out += [(self._deadline_row(r, day), -1) for r in overdue]

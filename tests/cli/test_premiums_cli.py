@@ -135,3 +135,15 @@ def test_a_refused_policy_event_exits_2_and_stores_nothing(casemgr, event, messa
 def test_an_unknown_policy_is_not_found(casemgr):
     done = casemgr("policy", "record", "SK-9", json.dumps({"type": "PremiumDebitFailed", "on": "2005-04-27"}))
     assert done.returncode == 2 and "no policy" in done.stderr
+
+
+def test_programmes_show_says_on_which_days_it_reminds(casemgr, tmp_path):
+    own = json.loads(PROGRAMME.read_text(encoding="utf-8"))
+    own.update(code="OWN-DAYS", reminder_offsets=[10, 5, 0])
+    (tmp_path / "own.json").write_text(json.dumps(own), encoding="utf-8")
+    assert casemgr("programmes", "import", "own.json").returncode == 0
+    shown = casemgr("programmes", "show", "OWN-DAYS").stdout
+    assert "reminders 10, 5, 0 days before a due date (the programme's own)" in " ".join(shown.split())
+    assert json.loads(casemgr("programmes", "show", "OWN-DAYS", "--json").stdout)["reminder_offsets"] == [10, 5, 0]
+    default = json.loads(casemgr("programmes", "show", "SHOKOKAI-2005", "--json").stdout)
+    assert default["reminder_offsets"] == [7, 3, 1, 0]

@@ -145,3 +145,16 @@ def test_only_an_admin_finds_the_admin_routes(client, who, expected):
 def test_the_admin_page_needs_a_login(client):
     response = client.get("/admin/")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_the_admin_page_shows_each_programmes_reminder_days(client):
+    service = client.application.extensions["casemgr"].service
+    service.import_programme(OPERATOR, {"code": "P9", "name": "九日会", "period_start": "2005-04-01T16:00:00+09:00",
+                                        "period_end": "2006-04-01T16:00:00+09:00", "patterns": ["B"],
+                                        "reminder_offsets": [9, 1]})
+    log_in(client, ROOT)
+    page = client.get("/admin/", headers={"Accept-Language": "ja"}).get_data(as_text=True)
+    own = re.search(r'data-programme="P9".*?class="offsets">(.*?)</td>', page, re.S).group(1)
+    default = re.search(r'data-programme="P1".*?class="offsets">(.*?)</td>', page, re.S).group(1)
+    assert own.strip() == "9, 1"
+    assert default.startswith("7, 3, 1, 0") and "(default)" in default  # root reads English

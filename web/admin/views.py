@@ -38,7 +38,8 @@ def _overview() -> dict[str, Any]:
     actor, accounts = current_actor(), _accounts()
     return {"users": accounts.list_users(actor),
             "programmes": sorted(accounts.list_programmes(actor), key=lambda p: p.code),
-            "businesses": sorted(accounts.list_businesses(actor), key=lambda b: b.code)}
+            "businesses": sorted(accounts.list_businesses(actor), key=lambda b: b.code),
+            "offsets_for": current_app.extensions["casemgr"].settings.offsets_for}
 
 
 def _page(status: int = 200, form: str | None = None, values: dict[str, str] | None = None,
