@@ -95,6 +95,19 @@ class PolicyDebits:
     version: int  # the policy's version in the store
     schedule: DebitSchedule
     reminders: tuple[str, ...]  # the reminder keys recorded on the policy (deadline|claim|due|offset)
+    voided: tuple[VoidedDebit, ...] = ()
+
+
+@dataclass(frozen=True)
+class VoidedDebit:
+    """A debit event taken back by a later ``EventVoided`` (decision P15)."""
+
+    id: str
+    type: str
+    on: dt.date
+    amount_yen: int | None
+    voided_by: str  # the voiding's id
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -311,8 +324,13 @@ class CaseManager(Application):
     def policy_debits(self, policy: uuid.UUID) -> PolicyDebits:
         """A policy's debits (DOMAIN §10): the schedule its events make, and its version."""
         holder = self._policy(policy)
+        voided = []
+        for kind, on, amount, _, version in holder.debits:
+            if event_id(version) in holder.voided:
+                by, _, reason = holder.voided[event_id(version)]
+                voided.append(VoidedDebit(event_id(version), kind, dt.date.fromisoformat(on), amount, by, reason))
         return PolicyDebits(holder.version, debit_schedule(holder.terms.start, _debits(holder)),
-                            tuple(holder.reminders))
+                            tuple(holder.reminders), tuple(voided))
 
     def policy_cancelled_on(self, policy: uuid.UUID) -> dt.date | None:
         return cancellation(self._policy(policy))
@@ -447,9 +465,15 @@ class CaseManager(Application):
 
 
 def _debits(policy: Policy, as_of: dt.datetime | None = None) -> list[tuple[str, dt.date, int | None, str]]:
-    """The policy's debit events (type, business date, amount, id), those recorded by ``as_of``."""
-    return [(d[0], dt.date.fromisoformat(d[1]), d[2], event_id(d[4])) for d in policy.debits
-            if as_of is None or dt.datetime.fromisoformat(d[3]) <= as_of]
+    """The policy's debit events (type, business date, amount, id) that stood at ``as_of``
+    (default: now): recorded by then and not voided by then."""
+    def stood(d: list[Any]) -> bool:
+        voided = policy.voided.get(event_id(d[4]))
+        if as_of is None:
+            return voided is None
+        return (dt.datetime.fromisoformat(d[3]) <= as_of
+                and (voided is None or dt.datetime.fromisoformat(voided[1]) > as_of))
+    return [(d[0], dt.date.fromisoformat(d[1]), d[2], event_id(d[4])) for d in policy.debits if stood(d)]
 
 
 def cancellation(policy: Policy, as_of: dt.datetime | None = None) -> dt.date | None:

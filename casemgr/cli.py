@@ -325,6 +325,8 @@ def policy_show(ctx: click.Context, number: str, as_json: bool) -> None:
             "premium_problem": usage.premium_problem,
             "debits": debits_json(usage.debits) if usage.debits else None,
             "debits_tracked": usage.debits_tracked,
+            "voided_debits": [{"id": v.id, "type": v.type, "on": v.on.isoformat(), "amount_yen": v.amount_yen,
+                               "voided_by": v.voided_by, "reason": v.reason} for v in usage.voided_debits],
             "enrolled_businesses": usage.enrolled_businesses,
             "warning": str(usage.warning) if usage.warning else None}
     if as_json:
@@ -349,6 +351,8 @@ def policy_show(ctx: click.Context, number: str, as_json: bool) -> None:
         for d in s.debits:
             out.print(f"  {d.id} {d.type} on {d.on}" + (f", {yen(d.amount_yen)} yen" if d.amount_yen else "")
                       + f" (due {d.due})")
+        for v in usage.voided_debits:
+            out.print(f"  {v.id} {v.type} on {v.on}: voided by {v.voided_by} ({v.reason})", markup=False)
         if s.cancelled_on:
             out.print(f"[bold]Cancelled from its start[/bold] ({s.rule}); every incident under it pays 0")
         elif s.paid_on:

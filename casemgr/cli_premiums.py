@@ -148,7 +148,8 @@ def policy_record(ctx: click.Context, number: str, event_json: str) -> None:
     """Record a policy event (JSON, or - to read it from stdin); prints its id.
 
     PremiumDebited {"on", "amount_yen"} or PremiumDebitFailed {"on"} (staff or the system).
-    Two failed debits in a row cancel the policy from its start (DOMAIN §10)."""
+    Two failed debits in a row cancel the policy from its start (DOMAIN §10). A debit event
+    recorded by mistake is voided: EventVoided {"on", "event": "e3", "reason"}."""
     cli = _cli()
     payload = read_json(sys.stdin.buffer if event_json == "-" else event_json, "EVENT_JSON")
     with cli._session(ctx) as core:

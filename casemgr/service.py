@@ -22,7 +22,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from casemgr.accounts import Accounts, ProgrammeImport, ProgrammeView
-from casemgr.application import CaseManager, HistoryRow, Imported, IncidentStatement, IncidentView, IncidentWhatIf
+from casemgr.application import (
+    CaseManager, HistoryRow, Imported, IncidentStatement, IncidentView, IncidentWhatIf, VoidedDebit,
+)
 from casemgr.clock import Clock, today
 from casemgr.errors import DomainError, NotFound, NotPermitted
 from casemgr.readmodels.projection import Progress, ReadModel
@@ -101,6 +103,7 @@ class PolicyUsage:
     enrolled_businesses: int = 0
     warning: Text | None = None  # the programme-size warning (99 or fewer enrolled businesses)
     debits_tracked: bool = False  # its programme has a premium table, or a debit was recorded
+    voided_debits: tuple[VoidedDebit, ...] = ()  # debit events taken back (decision P15)
 
     @property
     def cancelled_on(self) -> dt.date | None:
@@ -381,7 +384,8 @@ class CaseService:
         tracked = bool(debits.schedule.debits) or bool((self._accounts.programme_terms(terms.programme) or {})
                                                         .get("premiums"))
         return PolicyUsage(terms, used.liability_yen, used.expenses_yen, len(aggregates), debits.version,
-                           debits.schedule, premium, problem, enrolled, small_programme(enrolled), tracked)
+                           debits.schedule, premium, problem, enrolled, small_programme(enrolled), tracked,
+                           debits.voided)
 
     def _policy_premium(self, policy: uuid.UUID, terms: PolicyTerms) -> tuple[Estimate | None, str | None]:
         """The estimate for an issued policy under its programme's table as it stood when the

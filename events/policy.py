@@ -12,7 +12,8 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, Strict
 
 from events.errors import AlreadySent, DomainError, NotPermitted
 from events.values import (
-    JST, Actor, Address, EventFields, IsoDate, IsoInstant, Name, NameOrBlank, Yen, error_from_validation, shown,
+    JST, Actor, Address, EventFields, EventVoided, IsoDate, IsoInstant, Name, NameOrBlank, Yen, error_from_validation,
+    shown,
 )
 
 NAMESPACE = uuid.UUID("5a1d3e0c-6c1b-4c43-9a57-0c2f3a8f0b11")
@@ -224,12 +225,16 @@ class PolicyReminderSent(EventFields):
 
 
 POLICY_SCHEMAS: dict[str, type[EventFields]] = {
-    "PremiumDebited": PremiumDebited, "PremiumDebitFailed": PremiumDebitFailed, "ReminderSent": PolicyReminderSent,
+    "PremiumDebited": PremiumDebited, "PremiumDebitFailed": PremiumDebitFailed, "EventVoided": EventVoided,
+    "ReminderSent": PolicyReminderSent,
 }
-POLICY_EVENT_TYPES = ("PremiumDebited", "PremiumDebitFailed")  # what staff record (`casemgr policy record`)
+# What staff record (`casemgr policy record`): a debit, a failed debit, or the voiding of one.
+POLICY_EVENT_TYPES = ("PremiumDebited", "PremiumDebitFailed", "EventVoided")
+DEBIT_TYPES = ("PremiumDebited", "PremiumDebitFailed")
 POLICY_RECORDED_BY = {
     "PremiumDebited": frozenset({"staff", "system"}),
     "PremiumDebitFailed": frozenset({"staff", "system"}),
+    "EventVoided": frozenset({"staff", "system"}),
     "ReminderSent": frozenset({"system"}),
 }
 
@@ -304,6 +309,7 @@ class Policy(Aggregate):
 
     class PremiumDebited(Recorded): ...
     class PremiumDebitFailed(Recorded): ...
+    class EventVoided(Recorded): ...
     class ReminderSent(Recorded): ...
 
     def __init__(self, terms: dict[str, Any], by: str, role: str):
@@ -312,6 +318,8 @@ class Policy(Aggregate):
         self.incidents: dict[str, uuid.UUID] = {}
         # Each debit event: [type, business date, amount (None for a failure), recorded at (ISO), version].
         self.debits: list[list[Any]] = []
+        # A voided debit event's id -> [the voiding's id, recorded at (ISO), reason] (decision P15).
+        self.voided: dict[str, list[str]] = {}
         self.reminders: dict[str, int] = {}  # reminder key (deadline|claim|due|offset) -> version
 
     @classmethod
@@ -330,9 +338,14 @@ class Policy(Aggregate):
         return terms_from_data(self.terms_data)
 
     @property
+    def live_debits(self) -> list[list[Any]]:
+        """The debit events that stand (not voided), in recording order."""
+        return [d for d in self.debits if f"e{d[4]}" not in self.voided]
+
+    @property
     def cancelled_on(self) -> str | None:
         """The date of the second failed debit in a row: the policy is cancelled from its start."""
-        return cancelled_on([(d[0], d[1]) for d in self.debits])
+        return cancelled_on([(d[0], d[1]) for d in self.live_debits])
 
     def record(self, kind: str, fields: dict[str, Any], actor: Actor, timestamp: dt.datetime,
                today: dt.date) -> str:
@@ -347,23 +360,42 @@ class Policy(Aggregate):
             key = f"{data['deadline']}||{data['due']}|{data['offset_days']}"
             if key in self.reminders:
                 raise AlreadySent(f"this reminder was already sent (e{self.reminders[key]})", "ReminderSent")
+        elif kind == "EventVoided":
+            self._check_void(data["event"], fields["on"])
         else:
             cancelled = self.cancelled_on
             if cancelled is not None:
                 raise DomainError(f"the policy was cancelled from its start by the second failed debit in a row "
                                   f"({cancelled}); nothing more is debited", "type")
-            if self.debits and fields["on"] < self.debits[-1][1]:
-                raise DomainError(f"is before the last debit recorded ({self.debits[-1][0]} on {self.debits[-1][1]});"
+            live = self.live_debits
+            if live and fields["on"] < live[-1][1]:
+                raise DomainError(f"is before the last debit recorded ({live[-1][0]} on {live[-1][1]});"
                                   " record debits in the order they happened", f"{kind}.on")
-            paid = next((d for d in self.debits if d[0] == "PremiumDebited"), None)
+            paid = next((d for d in live if d[0] == "PremiumDebited"), None)
             if kind == "PremiumDebitFailed" and paid is not None:
                 raise DomainError(f"the premium was debited on {paid[1]}: no debit is due to fail", "type")
         self.trigger_event(getattr(self, kind), by=actor.user, role=actor.role, timestamp=timestamp, **fields)
         return f"e{self.version}"
 
+    def _check_void(self, ref: str, on: str) -> None:
+        """Only a debit event that stands may be voided: a wrong debit or failure (a bank's
+        error, a typo) is taken back, and the schedule reads the debits that remain."""
+        field = "EventVoided.event"
+        found = next((d for d in self.debits if f"e{d[4]}" == ref), None)
+        if found is None:
+            raise DomainError(f"no debit event {shown(ref)} on this policy (only a debit or a failed debit is voided)",
+                              field)
+        if ref in self.voided:
+            raise DomainError(f"event {ref} was already voided by {self.voided[ref][0]}", field)
+        if on < found[1]:
+            raise DomainError(f"is before the event it voids ({found[0]} on {found[1]})", "EventVoided.on")
+
     def _apply(self, event: "Policy.Recorded") -> None:
         kind = type(event).__name__
-        if kind == "ReminderSent":
+        if kind == "EventVoided":
+            self.voided[event.data["event"]] = [f"e{event.originator_version}", event.timestamp.isoformat(),
+                                                event.data["reason"]]
+        elif kind == "ReminderSent":
             data = event.data
             self.reminders[f"{data['deadline']}||{data['due']}|{data['offset_days']}"] = event.originator_version
         else:

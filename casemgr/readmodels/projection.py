@@ -57,7 +57,7 @@ REBUILD_NAME = "casemgr.rebuild"
 # A programme's new terms say whether it has a premium table: its policies' debits are tracked
 # (a premium_debit row each) when it has one, or once a debit was recorded (docs/decisions.md P4).
 POLICY_EVENTS = (Policy.Issued, Policy.IncidentRegistered, Policy.PremiumDebited, Policy.PremiumDebitFailed,
-                 Policy.ReminderSent)
+                 Policy.EventVoided, Policy.ReminderSent)
 TOPICS = tuple(
     [get_topic(getattr(Incident, name)) for name in sorted(set(EVENT_TYPES) | {"DiscoveryCorrected"})]
     + [get_topic(kind) for kind in POLICY_EVENTS] + [get_topic(Programme.TermsSet)]
@@ -252,9 +252,10 @@ class ReadModelProjection(Projection[ReadModelTables]):
         terms = self._terms(policy.id)
         key = str(policy.id)
         row = (key, terms.number, terms.programme, terms.business, policy.cancelled_on, policy.version)
-        if not policy.debits and not self._priced(terms.programme):
+        live = policy.live_debits
+        if not live and not self._priced(terms.programme):
             return row, None
-        debits = [(d[0], dt.date.fromisoformat(d[1]), d[2]) for d in policy.debits]
+        debits = [(d[0], dt.date.fromisoformat(d[1]), d[2]) for d in live]
         d = debit_deadline(debit_schedule(terms.start, debits))
         due = d.due.isoformat()
         reminded = None

@@ -224,9 +224,95 @@ def test_who_records_a_debit(core, actor, expected):
             core.service.record_policy_event(actor, NUMBER, event)
 
 
+# -- voiding a debit event (decision P15) ----------------------------------------------------------
+
+
+def void(ref: str, on: str = "2006-01-25", reason: str = "the bank debited it after all") -> dict:
+    return {"type": "EventVoided", "on": on, "event": ref, "reason": reason}
+
+
+def test_voiding_the_failure_that_cancelled_the_policy_restores_it_and_every_statement_under_it(core):
+    payable = core.service.statement(STAFF, REF).statement.total_payable_yen
+    core.clock.advance(minutes=1)
+    core.service.record_policy_event(STAFF, NUMBER, failed("2005-04-27"))
+    second = core.service.record_policy_event(STAFF, NUMBER, failed("2005-05-27")).id
+    cancelled_version = core.service.incident(STAFF, REF).version
+    assert core.service.statement(STAFF, REF).statement.total_payable_yen == 0
+    core.clock.advance(minutes=1)
+    voiding = core.service.record_policy_event(STAFF, NUMBER, void(second)).id
+    usage = core.service.policy(STAFF, NUMBER)
+    assert usage.cancelled_on is None and usage.debits.state == "due"
+    assert usage.debits.due == dt.date(2005, 5, 27)  # the retry after the one failure that stands
+    assert [(v.id, v.type, v.voided_by, v.reason) for v in usage.voided_debits] == [
+        (second, "PremiumDebitFailed", voiding, "the bank debited it after all")]
+    assert core.service.statement(INSURED, REF).statement.total_payable_yen == payable
+    assert core.service.policies(STAFF)[0]["cancelled_on"] is None  # the read model follows
+    row = core.service.deadlines(STAFF, dt.date(2005, 6, 1), DeadlineFilter(deadline="premium_debit")).rows[0]
+    assert (row.status, row.due) == ("overdue", dt.date(2005, 5, 27))
+    assert core.service.statement(STAFF, REF, version=cancelled_version).statement.total_payable_yen == payable
+    # the debit that was due can now be recorded, after the failure that stands
+    core.service.record_policy_event(STAFF, NUMBER, {"type": "PremiumDebited", "on": "2005-05-27",
+                                                     "amount_yen": 80_000})
+    assert core.service.policy(STAFF, NUMBER).debits.state == "paid"
+
+
+def test_a_statement_as_it_stood_before_the_voiding_still_shows_the_cancellation(core):
+    core.clock.advance(minutes=1)
+    core.service.record_policy_event(STAFF, NUMBER, failed("2005-04-27"))
+    second = core.service.record_policy_event(STAFF, NUMBER, failed("2005-05-27")).id
+    core.clock.advance(minutes=1)
+    core.service.record(STAFF, REF, {"type": "NoteAdded", "on": "2006-01-25", "text": "the bank is asked"})
+    noted = core.service.incident(STAFF, REF).version
+    core.clock.advance(minutes=1)
+    core.service.record_policy_event(STAFF, NUMBER, void(second))
+    assert core.service.statement(STAFF, REF, version=noted).statement.total_payable_yen == 0
+    assert core.service.statement(STAFF, REF).statement.total_payable_yen > 0
+
+
+@pytest.mark.parametrize("ref, on, message", [
+    ("e1", "2006-01-25", "no debit event 'e1' on this policy"),  # the policy's issue
+    ("e2", "2006-01-25", "no debit event 'e2' on this policy"),  # the incident's registration
+    ("e99", "2006-01-25", "no debit event 'e99' on this policy"),
+    ("3", "2006-01-25", "no debit event '3' on this policy"),
+    ("e3", "2005-04-26", "is before the event it voids (PremiumDebitFailed on 2005-04-27)"),
+])
+def test_only_a_debit_event_that_stands_is_voided(core, ref, on, message):
+    core.service.record_policy_event(STAFF, NUMBER, failed("2005-04-27"))
+    before = stored_events(core)
+    with pytest.raises(DomainError) as refused:
+        core.service.record_policy_event(STAFF, NUMBER, void(ref, on))
+    assert message in refused.value.message and refused.value.field.startswith("EventVoided.")
+    assert stored_events(core) == before
+
+
+def test_an_event_is_voided_once_and_a_blank_reason_is_refused(core):
+    core.service.record_policy_event(STAFF, NUMBER, failed("2005-04-27"))
+    first = core.service.record_policy_event(STAFF, NUMBER, void("e3")).id
+    with pytest.raises(DomainError, match=f"event e3 was already voided by {first}"):
+        core.service.record_policy_event(STAFF, NUMBER, void("e3"))
+    with pytest.raises(DomainError) as refused:
+        core.service.record_policy_event(STAFF, NUMBER, void("e3", reason=""))
+    assert refused.value.field == "EventVoided.reason"
+
+
+@pytest.mark.parametrize("actor, expected", [
+    (STAFF, "ok"), (SYSTEM, "ok"), (OPERATOR, "ok"), (ADMIN, NotPermitted), (INSURED, NotPermitted),
+    (OTHER_STAFF, NotFound),
+])
+def test_who_voids_a_debit_event(core, actor, expected):
+    core.service.record_policy_event(STAFF, NUMBER, failed("2005-04-27"))
+    if expected == "ok":
+        assert core.service.record_policy_event(actor, NUMBER, void("e3")).id == "e4"
+    else:
+        with pytest.raises(expected):
+            core.service.record_policy_event(actor, NUMBER, void("e3"))
+
+
 def test_the_read_model_rebuilt_from_the_log_equals_the_one_kept_up_to_date(core):
     core.service.record_policy_event(STAFF, NUMBER, failed("2005-04-27"))
     core.service.record_policy_event(STAFF, NUMBER, failed("2005-05-27"))
+    core.service.record_policy_event(STAFF, NUMBER, void("e4"))
+    core.service.record_policy_event(STAFF, NUMBER, failed("2005-06-27"))
 
     def everything():  # type: ignore[no-untyped-def]
         rows = core.service.deadlines(OPERATOR, dt.date(2005, 6, 1), per_page=500).rows

@@ -119,6 +119,19 @@ def test_two_failed_debits_recorded_from_the_console_cancel_the_policy(casemgr):
     rows = json.loads(casemgr("deadlines", "--today", "2005-06-01", "--deadline", "premium_debit", "--json").stdout)
     assert [(r["incident"] != "", r["reference"], r["status"]) for r in rows] == [(True, "SK-2005-0001",
                                                                                   "not_applicable")]
+    # A failure recorded by mistake is voided: the policy stands again (decision P15).
+    done = casemgr("policy", "record", "SK-2005-0001", json.dumps(
+        {"type": "EventVoided", "on": "2005-06-01", "event": "e4", "reason": "the bank's error"}))
+    assert (done.returncode, done.stdout.strip()) == (0, "e5"), done.stderr
+    shown = json.loads(casemgr("policy", "show", "SK-2005-0001", "--json").stdout)
+    assert not shown["debits"]["cancelled_from_start"] and [e["on"] for e in shown["debits"]["events"]] == ["2005-04-27"]
+    assert shown["voided_debits"] == [{"id": "e4", "type": "PremiumDebitFailed", "on": "2005-05-27", "amount_yen": None,
+                                       "voided_by": "e5", "reason": "the bank's error"}]
+    assert "e4 PremiumDebitFailed on 2005-05-27: voided by e5 (the bank's error)" in casemgr(
+        "policy", "show", "SK-2005-0001").stdout
+    again = casemgr("policy", "record", "SK-2005-0001", json.dumps(
+        {"type": "EventVoided", "on": "2005-06-01", "event": "e4", "reason": "twice"}))
+    assert (again.returncode, again.stderr) == (2, "casemgr: error: EventVoided.event: event e4 was already voided by e5\n")
 
 
 @pytest.mark.parametrize("event, message", [

@@ -120,6 +120,50 @@ def test_two_failed_debits_recorded_on_the_page_cancel_the_policy_and_its_incide
     assert "保険料が収納されなかったため、保険は始期にさかのぼって取消となりました" in incident
 
 
+def post_void(client, data: dict, htmx: bool = True):  # type: ignore[no-untyped-def]
+    token = csrf(client, "/staff/policies/SK-3")
+    return client.post("/staff/policies/SK-3/void", data={**data, "csrf_token": token}, headers=HTMX if htmx else {})
+
+
+def test_staff_void_the_failed_debit_that_cancelled_the_policy_and_it_stands_again(priced):
+    login(priced, SATO)
+    post_debit(priced, {"type": "PremiumDebitFailed", "on": "2005-04-27"})
+    page = post_debit(priced, {"type": "PremiumDebitFailed", "on": "2005-05-27"}).get_data(as_text=True)
+    assert 'class="error cancelled"' in page and 'action="/staff/policies/SK-3/void"' in page  # voidable still
+    response = post_void(priced, {"event": "e4", "reason": "銀行の誤り：引落しはできていた"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and response.headers["HX-Trigger"] == "policy-changed"
+    assert "e5 として記録しました" in page and 'class="error cancelled"' not in page
+    voided = page.split('class="voided" data-event="e4"')[1].split("</tr>")[0]
+    assert "<del>" in voided and "e5で取消: 銀行の誤り：引落しはできていた" in voided
+    assert 'action="/staff/policies/SK-3/debits"' in page  # debits are recorded again
+    alice = login(priced.application.test_client(), ALICE)
+    assert "始期にさかのぼって取消" not in alice.get("/incidents/SK-3/INC-1").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("data, says", [
+    ({"event": "e3", "reason": ""}, "取り消す理由を入力してください"),
+    ({"event": "e2", "reason": "x"}, "no debit event"),
+])
+def test_a_refused_voiding_comes_back_422_and_nothing_is_stored(priced, data, says):
+    login(priced, SATO)
+    post_debit(priced, {"type": "PremiumDebitFailed", "on": "2005-04-27"})
+    before = core(priced).service.notification_count()
+    response = post_void(priced, data)
+    assert response.status_code == 422 and says in response.get_data(as_text=True)
+    assert core(priced).service.notification_count() == before
+
+
+@pytest.mark.parametrize("email, status", [(ROOT, 403), (ALICE, 404), (BOB, 404)])
+def test_only_the_programmes_staff_void_debits(priced, email, status):
+    core(priced).service.record_policy_event(OPERATOR, "SK-3", {"type": "PremiumDebitFailed", "on": "2005-04-27"})
+    login(priced, email)
+    token = csrf(priced, "/")
+    response = priced.post("/staff/policies/SK-3/void", data={"event": "e3", "reason": "x", "csrf_token": token})
+    assert response.status_code == status
+    assert core(priced).service.policy(OPERATOR, "SK-3").voided_debits == ()
+
+
 def test_a_debit_without_htmx_redirects_to_the_policy_page(priced):
     login(priced, SATO)
     response = post_debit(priced, {"type": "PremiumDebited", "on": "2005-04-27", "amount_yen": "８０，０００円"},

@@ -245,7 +245,7 @@ DEBIT_STATES = {"due": _l("Not yet debited"), "paid": _l("Paid"), "cancelled": _
 # The core's field names for a policy event -> the debit form's fields.
 DEBIT_FIELD_OF = {"type": "type", "on": "on", "PremiumDebited.on": "on", "PremiumDebitFailed.on": "on",
                   "PremiumDebited.amount_yen": "amount_yen", "PremiumDebited.note": "note",
-                  "PremiumDebitFailed.note": "note"}
+                  "PremiumDebitFailed.note": "note", "EventVoided.reason": "reason", "EventVoided.event": "event", "EventVoided.on": "event"}
 
 
 def yen_number(raw: Any) -> int | None:

@@ -265,12 +265,12 @@ def _policy_page(number: str, values: dict[str, str] | None = None, errors: dict
     actor, service = current_actor(), _service()
     usage = service.policy(actor, number)
     today = service.today()
-    may_record = (actor.role == "staff" and usage.terms.programme in actor.programmes
-                  and usage.cancelled_on is None)
+    may_void = actor.role == "staff" and usage.terms.programme in actor.programmes
+    may_record = may_void and usage.cancelled_on is None
     return render("staff/policy.html", "staff/_policy.html", status, trigger=trigger, usage=usage, terms=usage.terms,
                   debits=usage.debits, values=values or _debit_defaults(usage, today), errors=errors or {},
-                  may_record=may_record, today=today, debit_types=DEBIT_TYPES, debit_states=DEBIT_STATES,
-                  recorded=recorded)
+                  may_record=may_record, may_void=may_void, today=today, debit_types=DEBIT_TYPES,
+                  debit_states=DEBIT_STATES, recorded=recorded)
 
 
 @bp.route("/policies/<path:number>")
@@ -286,9 +286,27 @@ def record_debit(number: str):  # type: ignore[no-untyped-def]
     usage = service.policy(actor, number)  # NotFound first: not yours is not there
     values = debit_values(request.form, _debit_defaults(usage, service.today()))
     payload, errors = debit_payload(values)
+    return _record_policy_event(number, payload, values, errors)
+
+
+@bp.route("/policies/<path:number>/void", methods=["POST"])
+def void_debit(number: str):  # type: ignore[no-untyped-def]
+    """Staff void a debit event recorded by mistake (decision P15): the schedule, a
+    cancellation and every statement under the policy follow the debits that remain."""
+    actor, service = current_actor(), _service()
+    usage = service.policy(actor, number)  # NotFound first: not yours is not there
+    void = {"event": request.form.get("event", "").strip(), "reason": request.form.get("reason", "").strip()}
+    errors = {} if void["reason"] else {"reason": str(_("Say why the event is wrong."))}
+    payload = {"type": "EventVoided", "on": service.today().isoformat(), **void}
+    values = {**_debit_defaults(usage, service.today()), **void}
+    return _record_policy_event(number, payload, values, errors)
+
+
+def _record_policy_event(number: str, payload: dict[str, Any], values: dict[str, str],
+                         errors: dict[str, str]):  # type: ignore[no-untyped-def]
     if not errors:
         try:
-            recorded = service.record_policy_event(actor, number, payload)
+            recorded = _service().record_policy_event(current_actor(), number, payload)
         except (NotFound, NotPermitted):
             raise
         except DomainError as exc:
