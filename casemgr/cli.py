@@ -24,7 +24,7 @@ from casemgr.application import MAX_VERSION, IncidentStatement
 from casemgr.bootstrap import Core, bootstrap
 from casemgr.cli_input import BusinessDate, Fail, Group, login_operator, read_import, read_json
 from casemgr.errors import DomainError
-from casemgr.formatting import debits_json, deadline_json, estimate_json, statement_json, subject, yen
+from casemgr.formatting import deadline_json, policy_json, statement_json, subject, yen
 from casemgr.readmodels.queries import DeadlineFilter
 from casemgr.rules.deadlines import STATUSES
 from events.values import DEADLINES, JST, Actor
@@ -317,18 +317,7 @@ def policy_show(ctx: click.Context, number: str, as_json: bool) -> None:
     with _session(ctx) as core:
         usage = core.service.policy(ctx.obj, number)
     t = usage.terms
-    data = {**t.to_log(), "incidents": usage.incidents,
-            "used": {"liability_yen": usage.liability_used_yen, "expenses_yen": usage.expenses_used_yen},
-            "left": {"liability_yen": max(0, t.liability_limit_yen - usage.liability_used_yen),
-                     "expenses_yen": max(0, t.expense_limit_yen - usage.expenses_used_yen)},
-            "premium": estimate_json(usage.premium) if usage.premium else None,
-            "premium_problem": usage.premium_problem,
-            "debits": debits_json(usage.debits) if usage.debits else None,
-            "debits_tracked": usage.debits_tracked,
-            "voided_debits": [{"id": v.id, "type": v.type, "on": v.on.isoformat(), "amount_yen": v.amount_yen,
-                               "voided_by": v.voided_by, "reason": v.reason} for v in usage.voided_debits],
-            "enrolled_businesses": usage.enrolled_businesses,
-            "warning": str(usage.warning) if usage.warning else None}
+    data = policy_json(usage)
     if as_json:
         _print_json(data)
         return

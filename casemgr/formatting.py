@@ -117,6 +117,24 @@ def programme_json(summary: Any) -> dict[str, Any]:
             "warning": str(summary.warning) if summary.warning else None}
 
 
+def policy_json(usage: Any) -> dict[str, Any]:
+    """``casemgr policy show --json`` and the API's policy: the terms (as in an incident log),
+    the limits used and left, the premium, the debits (those voided apart) and the warning."""
+    t = usage.terms
+    return {**t.to_log(), "incidents": usage.incidents,
+            "used": {"liability_yen": usage.liability_used_yen, "expenses_yen": usage.expenses_used_yen},
+            "left": {"liability_yen": max(0, t.liability_limit_yen - usage.liability_used_yen),
+                     "expenses_yen": max(0, t.expense_limit_yen - usage.expenses_used_yen)},
+            "premium": estimate_json(usage.premium) if usage.premium else None,
+            "premium_problem": usage.premium_problem,
+            "debits": debits_json(usage.debits) if usage.debits else None,
+            "debits_tracked": usage.debits_tracked,
+            "voided_debits": [{"id": v.id, "type": v.type, "on": v.on.isoformat(), "amount_yen": v.amount_yen,
+                               "voided_by": v.voided_by, "reason": v.reason} for v in usage.voided_debits],
+            "enrolled_businesses": usage.enrolled_businesses,
+            "warning": str(usage.warning) if usage.warning else None}
+
+
 def debits_json(schedule: Any) -> dict[str, Any]:
     """A policy's debits (``casemgr.rules.premiums.DebitSchedule``): each with the due date it
     answered, the debit due now (or the last), paid or cancelled."""

@@ -11,7 +11,9 @@ what the core stores:
 * ``mid_term_start(applied_on)`` — 00:00 JST on the 1st of the second month after a mid-term
   enrolment's application date, the coverage start;
 * ``PolicyInput`` / ``InsuredInput`` — the pydantic models of an incident log's ``policy``
-  object (the body of issuing a policy), for documents and forms; they validate the shape only.
+  object (the body of issuing a policy), for documents and forms; they validate the shape only;
+* ``POLICY_EVENT_SCHEMAS`` — the pydantic models of the policy events staff record (a debit,
+  a failed debit, the voiding of one), by type.
 
 A preview computed with these is only a preview: what is stored is always the core's own
 computation (``CaseService.issue_policy``, through ``events.policy.parse_terms``).
@@ -19,6 +21,11 @@ computation (``CaseService.issue_policy``, through ``events.policy.parse_terms``
 
 from __future__ import annotations
 
-from events.policy import DEFAULT_PROGRAMME, PATTERNS, RIDERS, InsuredInput, PolicyInput, mid_term_start
+from events.policy import (
+    DEFAULT_PROGRAMME, PATTERNS, POLICY_EVENT_TYPES, POLICY_SCHEMAS, RIDERS, InsuredInput, PolicyInput, mid_term_start,
+)
 
-__all__ = ["DEFAULT_PROGRAMME", "PATTERNS", "RIDERS", "InsuredInput", "PolicyInput", "mid_term_start"]
+POLICY_EVENT_SCHEMAS = {kind: POLICY_SCHEMAS[kind] for kind in POLICY_EVENT_TYPES}
+
+__all__ = ["DEFAULT_PROGRAMME", "PATTERNS", "POLICY_EVENT_SCHEMAS", "RIDERS", "InsuredInput", "PolicyInput",
+           "mid_term_start"]

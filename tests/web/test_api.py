@@ -4,6 +4,7 @@ example, the error shape and codes, the OpenAPI document, and schemathesis again
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import json
 from urllib.parse import quote
 
@@ -12,10 +13,12 @@ import pytest
 from casemgr.errors import ConcurrentUpdate
 from events.errors import AlreadySent
 from tests.conftest import OPERATOR, SEED_001
+from tests.conftest import ROOT as ROOT_DIR
 from tests.web.conftest import ALICE, BOB, ROOT, SATO, login
 from web.api.auth import TokenCache
 
 API = "/api/v1"
+PROGRAMME_FILE = json.loads((ROOT_DIR / "examples" / "programmes" / "shokokai-2005.json").read_text(encoding="utf-8"))
 OWN_ID, OTHER_ID = "SK-1/INC-1", "SK-2/INC-1"
 NOTE = {"type": "NoteAdded", "on": "2005-06-02", "text": "called the vendor"}
 CALLERS = ("none", "bad", "alice", "bob", "sato", "root")
@@ -71,6 +74,12 @@ EXPECTED = {
     # issuing a policy or importing a log in programme P1 (sato's) / P2: staff only, own programme only
     "issue": {"none": (401, 401), "bad": (401, 401), "alice": (422, 422), "bob": (422, 422), "sato": (201, 422),
               "root": (422, 422)},
+    # a policy event (a debit): the programme's staff only; insured users and admins are refused by a rule
+    "debit": {"none": (401, 401), "bad": (401, 401), "alice": (422, 404), "bob": (404, 422), "sato": (201, 404),
+              "root": (422, 422)},
+    # a programme and its estimates: its staff and admins; to anyone else it does not exist
+    "programme": {"none": (401, 401), "bad": (401, 401), "alice": (404, 404), "bob": (404, 404), "sato": (200, 404),
+                  "root": (200, 200)},
     # lists answer everyone with a token (what they hold is scoped: see below)
     "list": {"none": (401, 401), "bad": (401, 401), "alice": (200, 200), "bob": (200, 200), "sato": (200, 200),
              "root": (200, 200)},
@@ -89,6 +98,11 @@ ROUTES = {
     "POST /policies": ("issue", "POST", lambda t, n: "/policies", lambda t, n: policy_terms(f"NP-{n}", t[2])),
     "POST /imports": ("issue", "POST", lambda t, n: "/imports",
                       lambda t, n: {"policy": policy_terms(f"IP-{n}", t[2]), "incidents": []}),
+    "POST /policies/{policy}/events": ("debit", "POST", lambda t, n: f"/policies/{enc(t[1])}/events",
+                                       lambda t, n: {"type": "PremiumDebited", "on": "2005-05-02", "amount_yen": 80_000}),
+    "GET /programmes/{programme}": ("programme", "GET", lambda t, n: f"/programmes/{t[2]}", None),
+    "GET /premium": ("programme", "GET", lambda t, n: f"/premium?programme={t[2]}&pattern=B&industry=retail"
+                                                      "&revenue_yen=300000000", None),
     "GET /incidents": ("list", "GET", lambda t, n: "/incidents", None),
     "GET /deadlines": ("list", "GET", lambda t, n: "/deadlines", None),
     "GET /policies": ("list", "GET", lambda t, n: "/policies", None),
@@ -96,8 +110,11 @@ ROUTES = {
 
 
 @pytest.mark.parametrize("route", list(ROUTES))
-def test_every_route_answers_each_caller_by_the_access_table(api, route):
+def test_every_route_answers_each_caller_by_the_access_table(api, web_app, route):
     kind, method, path, body = ROUTES[route]
+    if route == "GET /premium":  # programmes priced by the seed's table
+        for code in ("P1", "P2"):
+            web_app.extensions["casemgr"].service.import_programme(OPERATOR, {**PROGRAMME_FILE, "code": code})
     got, want = {}, {}
     for n, (who, (target, (label, t))) in enumerate(
             (who, item) for who in CALLERS for item in enumerate(TARGETS.items())):
@@ -458,6 +475,57 @@ def test_answers_match_their_documented_schemas(api, document):
     check("PolicyUsage", api("root", "GET", "/policies/SK-1").get_json())
     check("Error", api("alice", "GET", f"/incidents/{enc(OTHER_ID)}").get_json())
     check("Recorded", api("alice", "POST", f"/incidents/{ref}/events", NOTE).get_json())
+
+
+def test_premiums_and_debits_through_the_api_are_the_consoles(api, web_app, document):
+    """The estimate equals the core's; a debit, two failures (the cancellation) and the voiding
+    of the second are recorded and the policy says what the console says (decision P15)."""
+    from jsonschema import Draft202012Validator
+
+    from casemgr.formatting import policy_json, premium_json
+
+    def check(name, value):
+        schema = {"$ref": f"#/components/schemas/{name}", "components": document["components"]}
+        errors = list(Draft202012Validator(schema).iter_errors(value))
+        assert not errors, (name, errors[0].message)
+    service = web_app.extensions["casemgr"].service
+    service.import_programme(OPERATOR, {**PROGRAMME_FILE, "code": "P1"})
+    query = "programme=P1&pattern=B&industry=retail&revenue_yen=300000000&pl=true&applied=2005-06-15"
+    estimate = api("sato", "GET", f"/premium?{query}")
+    assert estimate.status_code == 200, estimate.get_json()
+    assert estimate.get_json() == premium_json(service.premium_estimate(
+        OPERATOR, "P1", "B", "retail", 300_000_000, True, dt.date(2005, 6, 15)))
+    assert estimate.get_json()["premium_yen"] == 80_000 * 8 // 12 * 95 // 100 and estimate.get_json()["approximate"]
+    check("PremiumEstimate", estimate.get_json())
+    check("Programme", api("sato", "GET", "/programmes/P1").get_json())
+    assert api("sato", "GET", "/programmes/P1").get_json()["reminder_offsets"] == [7, 3, 1, 0]
+    for on in ("2005-04-27", "2005-05-27"):
+        assert api("sato", "POST", "/policies/SK-1/events", {"type": "PremiumDebitFailed", "on": on}).status_code == 201
+    assert api("sato", "GET", "/policies/SK-1").get_json()["debits"]["cancelled_from_start"]
+    voided = api("sato", "POST", "/policies/SK-1/events",
+                 {"type": "EventVoided", "on": "2005-06-01", "event": "e4", "reason": "the bank's error"})
+    assert voided.status_code == 201 and voided.get_json() == {"id": "e5"}
+    shown = api("sato", "GET", "/policies/SK-1").get_json()
+    check("PolicyUsage", shown)
+    assert {k: v for k, v in shown.items() if k != "id"} == policy_json(service.policy(OPERATOR, "SK-1"))
+    assert not shown["debits"]["cancelled_from_start"] and shown["voided_debits"][0]["voided_by"] == "e5"
+    again = api("sato", "POST", "/policies/SK-1/events",
+                {"type": "EventVoided", "on": "2005-06-01", "event": "e4", "reason": "twice"})
+    assert again.status_code == 422 and again.get_json()["error"] == {
+        "field": "EventVoided.event", "message": "event e4 was already voided by e5"}
+
+
+@pytest.mark.parametrize("query, status, field", [
+    ("pattern=B&industry=retail&revenue_yen=1", 400, "programme"),
+    ("programme=P1&pattern=B&industry=retail&revenue_yen=1e9", 400, "revenue_yen"),
+    ("programme=P1&pattern=B&industry=retail&revenue_yen=1&pl=yes", 400, "pl"),
+    ("programme=P1&pattern=B&industry=mining&revenue_yen=1", 422, "industry"),
+    ("programme=NOPE&pattern=B&industry=retail&revenue_yen=1", 404, "programme"),
+])
+def test_a_bad_estimate_request_names_the_field(api, web_app, query, status, field):
+    web_app.extensions["casemgr"].service.import_programme(OPERATOR, {**PROGRAMME_FILE, "code": "P1"})
+    response = api("root", "GET", f"/premium?{query}")
+    assert (response.status_code, response.get_json()["error"]["field"]) == (status, field), response.get_json()
 
 
 # -- schemathesis against the app's own document ------------------------------------------------------------

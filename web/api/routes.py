@@ -215,11 +215,11 @@ def q_list(name: str) -> tuple[str, ...] | None:
     return tuple(values) if values else None
 
 
-def q_int(name: str, default: int | None = None) -> int | None:
+def q_int(name: str, default: int | None = None, digits: int = 10) -> int | None:
     value = request.args.get(name)
     if value is None:
         return default
-    if not re.fullmatch(r"[0-9]{1,10}", value):
+    if not re.fullmatch(rf"[0-9]{{1,{digits}}}", value):
         raise Malformed(f"must be a whole number (got {_shown(value)})", name)
     return int(value)
 

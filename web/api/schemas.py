@@ -17,7 +17,7 @@ from pydantic.json_schema import GenerateJsonSchema
 from casemgr.rules.coverage import LINE_CAPS
 from casemgr.rules.deadlines import STATUSES
 from casemgr.rules.whatif import BINDS, POLICY
-from casemgr.terms import PolicyInput
+from casemgr.terms import POLICY_EVENT_SCHEMAS, PolicyInput
 from events.values import DEADLINES, SCHEMAS, Name
 
 FORMATS = {"_iso_date": "date", "_iso_instant": "date-time"}
@@ -97,6 +97,41 @@ class PolicyUsage(BaseModel):
     incidents: int
     used: Amounts
     left: Amounts
+    premium: dict[str, Any] | None = Field(None, description="The estimate under the programme's table when the "
+                                           "policy was issued (see `PremiumEstimate`), or null.")
+    premium_problem: str | None = Field(None, description="Why there is no estimate, or null.")
+    debits: dict[str, Any] | None = Field(None, description="The debit schedule: `state` (due, paid, cancelled), "
+                                          "`due`, `rule`, `cancelled_from_start` and the debit `events` that stand.")
+    debits_tracked: bool = False
+    voided_debits: list[dict[str, Any]] = Field([], description="Debit events taken back, with `voided_by` and "
+                                                "`reason`.")
+    enrolled_businesses: int = 0
+    warning: str | None = Field(None, description="The programme-size warning (99 or fewer enrolled businesses).")
+
+
+class Programme(BaseModel):
+    """A programme's terms as its programme file gave them (DOMAIN §10), its reminder days and size."""
+
+    code: str
+    name: str
+    insurer: str
+    reminder_offsets: list[int] = Field(description="Days before a due date on which its deadlines are reminded.")
+    enrolled_businesses: int
+    warning: str | None
+
+
+class PremiumEstimate(BaseModel):
+    """A premium estimate (DOMAIN §10) with the programme's size."""
+
+    annual_yen: int | None
+    months: int
+    premium_yen: int | None = Field(description="Null when the revenue is above the largest band.")
+    approximate: bool
+    quoted_individually: bool
+    first_debit_on: str = Field(json_schema_extra={"format": "date"})
+    rules: list[str]
+    enrolled_businesses: int
+    warning: str | None
 
 
 class IncidentRow(Described):
@@ -291,7 +326,7 @@ class IncidentLog(Described):
 
 ANSWERS: tuple[type[BaseModel], ...] = (
     Error, Created, Recorded, Imported, PolicyList, PolicyUsage, IncidentList, DeadlineList, IncidentSummary,
-    Statement, IncidentLog, HistoryRow, WhatIf,
+    Statement, IncidentLog, HistoryRow, WhatIf, Programme, PremiumEstimate,
 )
 
 
@@ -323,6 +358,19 @@ def components() -> dict[str, dict[str, Any]]:
         "oneOf": [{"$ref": f"#/components/schemas/{kind}"} for kind in SCHEMAS],
         "discriminator": {"propertyName": "type",
                           "mapping": {kind: f"#/components/schemas/{kind}" for kind in SCHEMAS}},
+    }
+    for kind, model in POLICY_EVENT_SCHEMAS.items():
+        if kind in out:
+            continue  # EventVoided: the incident's own model, already there
+        schema = add(model, kind)
+        schema["properties"] = {"type": {"const": kind, "type": "string"}, **schema["properties"]}
+        schema["required"] = ["type", *schema.get("required", [])]
+        schema["description"] = (model.__doc__ or "").strip() or f"The policy event {kind} (DOMAIN §10)."
+    out["PolicyEvent"] = {
+        "description": "A premium debit, a failed debit, or the voiding of one (DOMAIN §10), told apart by `type`.",
+        "oneOf": [{"$ref": f"#/components/schemas/{kind}"} for kind in POLICY_EVENT_SCHEMAS],
+        "discriminator": {"propertyName": "type",
+                          "mapping": {kind: f"#/components/schemas/{kind}" for kind in POLICY_EVENT_SCHEMAS}},
     }
     out["History"] = {"type": "array", "items": {"$ref": "#/components/schemas/HistoryRow"}}
     out["OpenIncident"] = {

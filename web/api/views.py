@@ -13,7 +13,7 @@ from typing import Any
 from flask import current_app, g, jsonify, request, url_for
 
 from casemgr.errors import DomainError
-from casemgr.formatting import deadline_json, statement_json, whatif_json
+from casemgr.formatting import deadline_json, policy_json, premium_json, programme_json, statement_json, whatif_json
 from casemgr.jsonio import MAX_EVENT_BYTES, MAX_IMPORT_BYTES, load_json, read_limited
 from casemgr.readmodels.queries import DeadlineFilter
 from casemgr.rules.deadlines import STATUSES
@@ -121,18 +121,64 @@ def issue_policy() -> Any:
     return _created({"id": result.id}, result.view_error, url_for("api.show_policy", policy=result.id))
 
 
-@operation("GET", "/policies/{policy}", "A policy's terms and the limits its incidents have used",
-           answer="PolicyUsage", path_params={"policy": "The policy's id or number."})
+@operation("GET", "/policies/{policy}", "A policy's terms, the limits its incidents have used, its premium and debits",
+           answer="PolicyUsage", path_params={"policy": "The policy's id or number."},
+           description="The same as `casemgr policy show --json`, with the policy's id.")
 def show_policy(policy: str) -> Any:
     check_query("show_policy")
     usage = _service().policy(_actor(), policy)
-    t = usage.terms
-    return jsonify({
-        "id": str(_service().find_policy(_actor(), policy)), **t.to_log(), "incidents": usage.incidents,
-        "used": {"liability_yen": usage.liability_used_yen, "expenses_yen": usage.expenses_used_yen},
-        "left": {"liability_yen": max(0, t.liability_limit_yen - usage.liability_used_yen),
-                 "expenses_yen": max(0, t.expense_limit_yen - usage.expenses_used_yen)},
-    })
+    return jsonify({"id": str(_service().find_policy(_actor(), policy)), **policy_json(usage)})
+
+
+@operation("POST", "/policies/{policy}/events", "Record a policy event: a premium debit, a failed debit, or the "
+           "voiding of one (DOMAIN §10)", body="PolicyEvent", status=201, answer="Recorded",
+           refusals=(400, 401, 404, 409, 422), path_params={"policy": "The policy's id or number."},
+           description="Staff of the policy's programme (as `casemgr policy record`). Two failed debits in a row "
+                       "cancel the policy from its start; a debit event recorded by mistake is voided by "
+                       "`EventVoided` naming it.")
+def record_policy_event(policy: str) -> Any:
+    check_query("record_policy_event")
+    payload = _body()
+    result = _service().record_policy_event(_actor(), policy, payload)
+    return _created({"id": result.id}, result.view_error)
+
+
+# -- programmes and premiums -----------------------------------------------------------------------
+
+PATTERN = Param("pattern", {"type": "string", "enum": ["A", "B", "C", "D", "E"]}, "The pattern the table prices.")
+INDUSTRY = Param("industry", {"type": "string", "minLength": 1, "maxLength": 100},
+                 "An industry class of the programme's table (e.g. `retail`).")
+REVENUE = Param("revenue_yen", {"type": "integer", "minimum": 0, "maximum": 10**15 - 1},
+                "The business's annual revenue in yen.")
+PL = Param("pl", {"type": "boolean", "default": False}, "`true`: holds a valid SME PL policy (5% off).")
+APPLIED = Param("applied", {"type": "string", "format": "date"},
+                "A mid-term application date: cover from the 1st of the second month after it.")
+
+
+@operation("GET", "/programmes/{programme}", "A programme's terms, premium table, reminder days and size",
+           answer="Programme", path_params={"programme": "The programme's code."},
+           description="Its staff and admins (as `casemgr programmes show --json`).")
+def show_programme(programme: str) -> Any:
+    check_query("show_programme")
+    return jsonify(programme_json(_service().programme(_actor(), programme)))
+
+
+@operation("GET", "/premium", "Estimate a premium under a programme's table (DOMAIN §10)", answer="PremiumEstimate",
+           query=(Param("programme", {"type": "string"}, "The programme's code."), PATTERN, INDUSTRY, REVENUE, PL,
+                  APPLIED),
+           description="As `casemgr premium --json`: the band, the months of a mid-term enrolment, the PL discount "
+                       "and the first debit date; `premium_yen` is null when quoted individually. The programme's "
+                       "staff and admins.")
+def estimate_premium() -> Any:
+    check_query("estimate_premium")
+    given = {name: q_str(name) for name in ("programme", "pattern", "industry", "revenue_yen")}
+    missing = next((name for name, value in given.items() if value is None), None)
+    if missing:
+        raise Malformed("is required", missing)
+    revenue = q_int("revenue_yen", digits=15)
+    quote = _service().premium_estimate(_actor(), given["programme"], given["pattern"], given["industry"], revenue,
+                                        bool(q_bool("pl")), q_date("applied"))
+    return jsonify(premium_json(quote))
 
 
 # -- incidents -------------------------------------------------------------------------------------
