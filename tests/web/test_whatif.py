@@ -80,7 +80,8 @@ def test_the_demo_statement_shows_the_expense_part_shared_with_the_figures_of_th
     assert rows[:3] == [f"按分する損害額 {shared.loss_yen:,}円", f"この保険の独立責任額 {shared.own_yen:,}円",
                         f"他の保険: {other.insurer} (限度額 {other.limit_yen:,}円、免責金額 "
                         f"{other.deductible_yen:,}円、{other.coinsurance_pct}%) {other.share_yen:,}円"]
-    assert rows[3].startswith("費用特約部分の重複保険（独立責任額按分）") and f"{shared.payable_yen:,}円を支払います" in rows[3]
+    assert rows[3].startswith("費用特約部分の重複保険（独立責任額按分）")
+    assert f"{shared.payable_yen:,}円を支払います" in rows[3]
 
 
 # -- the what-if page ------------------------------------------------------------------------------------
