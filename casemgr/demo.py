@@ -4,7 +4,10 @@
   ``default``;
 * ``TAMA-2005-0042/INC-1`` — the Tama chamber's insider case (seed 000): an employee took a
   list of 3,000 customers and sold it; apology ads, condolence gifts, 1,000 claimants
-  settled — expense part capped by the programme's 1,000,000 yen limit;
+  settled — expense part capped by the programme's 1,000,000 yen limit; the business also holds
+  another insurer's expense cover (``OtherInsuranceDeclared``, DOMAIN §5.4), so the statement
+  shows the expense part shared by independent liability (here it stays this policy's own:
+  together the two pay less than the expenses), and what-if shows it binding under C–E;
 * ``DEMO-2026-0007/INC-1`` — a lost USB stick discovered three days before today, in the
   demo programme ``DEMO-2026`` whose period covers today, so its deadlines are live. The
   programme has the seed's pattern-B premium table (examples/programmes/shokokai-2005.json,
@@ -57,6 +60,11 @@ def _current_incident(today: dt.date) -> dict[str, Any]:
     }
 
 
+# The Tama business's other expense cover (DOMAIN §5.4), declared a week after the press release.
+TAMA_OTHER_INSURANCE = {"type": "OtherInsuranceDeclared", "on": "2005-09-22", "insurer": "多摩損保 費用保険 EX-0815",
+                        "part": "expenses", "limit_yen": 3_000_000, "deductible_yen": 100_000, "coinsurance_pct": 90}
+
+
 def _current_programme(policy: dict[str, Any]) -> dict[str, Any]:
     """The demo programme: the seed's programme file (its premium table) over the demo period."""
     seed = json.loads((EXAMPLES / "programmes" / "shokokai-2005.json").read_text(encoding="utf-8"))
@@ -78,6 +86,7 @@ def load_demo(core: Core, password: str) -> list[DemoLogin]:
     service, accounts = core.service, core.accounts
     logs = [json.loads((EXAMPLES / name).read_text(encoding="utf-8"))
             for name in ("seed-001.json", "tama-insider.json")]
+    logs[1]["incidents"][0]["events"].append(TAMA_OTHER_INSURANCE)
     logs.append(_current_incident(service.today()))
     service.import_programme(OPERATOR, _current_programme(logs[-1]["policy"]))
     for log in logs:

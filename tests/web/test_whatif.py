@@ -7,8 +7,9 @@ import re
 
 import pytest
 
+from casemgr.demo import STAFF_EMAIL, load_demo
 from tests.conftest import OPERATOR
-from tests.web.conftest import ALICE, BOB, OTHER, OWN, ROOT, SATO, csrf, login
+from tests.web.conftest import ALICE, BOB, OTHER, OWN, PASSWORD, ROOT, SATO, csrf, login
 
 HX = {"HX-Request": "true"}
 OTHER_POLICY = {"type": "OtherInsuranceDeclared", "on": "2005-07-01", "insurer": "他社損保 PL-123",
@@ -65,6 +66,22 @@ def test_a_coinsurance_for_the_liability_part_is_shown_beside_its_field_and_stor
     assert 'id="form-OtherInsuranceDeclared-coinsurance_pct-error"' in response.get_data(as_text=True)
     service = client.application.extensions["casemgr"].service
     assert [r.type for r in service.history(OPERATOR, OWN)] == ["LeakDiscovered"]
+
+
+def test_the_demo_statement_shows_the_expense_part_shared_with_the_figures_of_the_core(web_app):
+    core = web_app.extensions["casemgr"]
+    load_demo(core, PASSWORD)
+    client = login(web_app.test_client(), STAFF_EMAIL)
+    page = client.get("/incidents/TAMA-2005-0042/INC-1/statement", headers=HX).get_data(as_text=True)
+    rows = [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", row)).strip()
+            for row in re.findall(r'<tr class="apportionment">(.*?)</tr>', page, re.S)]
+    shared = core.service.statement(OPERATOR, "TAMA-2005-0042/INC-1").statement.apportionment("expenses")
+    (other,) = shared.others
+    assert rows[:3] == [f"按分する損害額 {shared.loss_yen:,}円", f"この保険の独立責任額 {shared.own_yen:,}円",
+                        f"他の保険: {other.insurer} (限度額 {other.limit_yen:,}円、免責金額 "
+                        f"{other.deductible_yen:,}円、{other.coinsurance_pct}%) {other.share_yen:,}円"]
+    assert rows[3].startswith("費用特約部分の重複保険（独立責任額按分）")
+    assert f"{shared.payable_yen:,}円を支払います" in rows[3]
 
 
 # -- the what-if page ------------------------------------------------------------------------------------
