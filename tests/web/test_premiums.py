@@ -232,3 +232,17 @@ def test_a_debit_reminder_is_listed_with_the_policy(priced, tmp_path):
     alice = login(priced.application.test_client(), ALICE)
     page = alice.get("/notifications").get_data(as_text=True)
     assert "SK-3" in page and "/staff/policies/SK-3" not in page  # no staff link for the insured
+
+
+def test_the_new_policy_form_starts_from_the_programmes_own_period(priced):
+    """P1 has the seed's programme file (2005-04-01 16:00 to 2006-04-01 16:00); a programme
+    file with another period gives that period; a programme without one the seeds' period."""
+    core(priced).service.import_programme(OPERATOR, {**FILE, "code": "P1", "name": "P1",
+                                                     "period_start": "2026-04-01T16:00:00+09:00",
+                                                     "period_end": "2027-04-01T16:00:00+09:00"})
+    login(priced, SATO)
+    page = priced.get("/staff/policies/new").get_data(as_text=True)
+    assert 'name="period_start" value="2026-04-01T16:00"' in page
+    assert 'name="period_end" value="2027-04-01T16:00"' in page
+    asked = priced.get("/staff/policies/new?period_start=2005-06-01T00:00").get_data(as_text=True)
+    assert 'name="period_start" value="2005-06-01T00:00"' in asked  # what the user gave stays

@@ -229,7 +229,10 @@ def _policy_form(values: dict[str, Any], errors: dict[str, str], status: int = 2
 def new_policy():  # type: ignore[no-untyped-def]
     programmes = _issuer()
     if request.method == "GET":
-        return _policy_form(policy_values(request.args, programmes), {})
+        values = policy_values(request.args, programmes)
+        if "period_start" not in request.args and "period_end" not in request.args:
+            values.update(_programme_period(values["programme"]))
+        return _policy_form(values, {})
     values = policy_values(request.form, programmes)
     payload, errors = policy_payload(values)
     if not errors:
@@ -243,6 +246,15 @@ def new_policy():  # type: ignore[no-untyped-def]
                 flash(_("The lists may take a moment to show it."))
             return redirect(url_for("staff.policy", number=payload["number"]), 303)
     return _policy_form(values, errors, 422)
+
+
+def _programme_period(code: str) -> dict[str, str]:
+    """The programme's own period (from its programme file) as the form's defaults, in JST."""
+    terms = _service().programme(current_actor(), code).programme.terms if code else None
+    if not terms:
+        return {}
+    return {name: dt.datetime.fromisoformat(terms[name]).astimezone(JST).strftime("%Y-%m-%dT%H:%M")
+            for name in ("period_start", "period_end")}
 
 
 @bp.route("/policies/preview")
