@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from casemgr.settings import Settings
+from tests.conftest import OPERATOR
 from tests.web.conftest import ALICE, PASSWORD, SATO, csrf, login
+from tests.workers.conftest import RedisServer
+from web import create_app
 
 
 def test_a_page_without_a_login_sends_to_the_login_page(client):
@@ -55,6 +59,48 @@ def test_repeated_failures_are_throttled(client):
         client.post("/login", data={"email": SATO, "password": "wrong password!", "csrf_token": token})
     blocked = client.post("/login", data={"email": SATO, "password": PASSWORD, "csrf_token": token})
     assert blocked.status_code == 429
+
+
+def two_workers(url: str, tmp_path, clock, broker_url: str = ""):  # type: ignore[no-untyped-def]
+    """Two web apps on one store, as two gunicorn workers are, with one insured user."""
+    apps = [create_app(Settings(url, instance=str(tmp_path / "instance"), broker_url=broker_url), clock=clock,
+                       config={"TESTING": True}) for _ in range(2)]
+    apps[0].extensions["casemgr"].accounts.add_business("B1", "B1 株式会社", OPERATOR)
+    apps[0].extensions["casemgr"].accounts.add_user(ALICE, "insured", "Alice", "ja", PASSWORD, OPERATOR,
+                                                    business="B1")
+    return apps
+
+
+def attempt(app, password: str) -> int:  # type: ignore[no-untyped-def]
+    client = app.test_client()
+    return client.post("/login", data={"email": ALICE, "password": password, "csrf_token": csrf(client)}).status_code
+
+
+def test_with_a_redis_broker_every_worker_counts_the_failed_logins_together(sqlite_url, tmp_path, clock):
+    (tmp_path / "redis").mkdir()
+    redis = RedisServer(tmp_path / "redis")
+    redis.start()
+    try:
+        first, second = two_workers(sqlite_url, tmp_path, clock, redis.url)
+        assert [attempt(first, "wrong password!") for _ in range(3)] == [401] * 3
+        assert [attempt(second, "wrong password!") for _ in range(2)] == [401] * 2
+        assert attempt(second, PASSWORD) == 429  # five failures between them
+        assert attempt(first, PASSWORD) == 429
+        redis.stop()  # the counter is down: logging in still works (fail open), and says why in the log
+        assert attempt(first, PASSWORD) == 302
+    finally:
+        redis.stop()
+        for app in (first, second):
+            app.extensions["casemgr"].close()
+
+
+def test_without_redis_each_worker_counts_its_own(sqlite_url, tmp_path, clock):
+    first, second = two_workers(sqlite_url, tmp_path, clock)
+    assert [attempt(first, "wrong password!") for _ in range(5)] == [401] * 5
+    assert attempt(first, PASSWORD) == 429
+    assert attempt(second, PASSWORD) == 302
+    for app in (first, second):
+        app.extensions["casemgr"].close()
 
 
 @pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/", "/\\evil.example"])

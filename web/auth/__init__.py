@@ -6,13 +6,13 @@ its own token authentication (``web.api``). A view gets the acting user with
 
 from __future__ import annotations
 
-import time
-from collections import defaultdict, deque
+import logging
 from dataclasses import dataclass
 
 from flask import Blueprint, Flask, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
+from limits import RateLimitItemPerSecond, storage, strategies
 
 from events.values import Actor
 from web.extensions import login_manager
@@ -61,24 +61,34 @@ def _load(email: str) -> WebUser | None:
 
 class Throttle:
     """At most THROTTLE_FAILURES failed logins per e-mail and per client address in
-    THROTTLE_SECONDS (in this process; behind several workers each counts its own)."""
+    THROTTLE_SECONDS (a moving window, the ``limits`` library). Behind several web workers the
+    count is shared when the broker is Redis (``redis://``): every worker and machine counts
+    together; otherwise (the single-machine default) each process counts its own (decision 60).
+    When Redis cannot be reached logins are not throttled, and a warning is logged: a broken
+    counter must not lock everybody out."""
 
-    def __init__(self) -> None:
-        self.failures: dict[str, deque[float]] = defaultdict(deque)
+    def __init__(self, uri: str = "memory://") -> None:
+        self.limiter = strategies.MovingWindowRateLimiter(storage.storage_from_string(uri))
+        self.rate = RateLimitItemPerSecond(THROTTLE_FAILURES, THROTTLE_SECONDS)
 
     def blocked(self, *keys: str) -> bool:
-        now = time.monotonic()
-        for key in keys:
-            window = self.failures[key]
-            while window and now - window[0] > THROTTLE_SECONDS:
-                window.popleft()
-            if len(window) >= THROTTLE_FAILURES:
-                return True
-        return False
+        try:
+            return any(not self.limiter.test(self.rate, "casemgr-login", key) for key in keys)
+        except Exception as exc:  # noqa: BLE001 — the counter's server is down: fail open, say so
+            logging.getLogger(__name__).warning("login throttle unavailable: %s", exc)
+            return False
 
     def failed(self, *keys: str) -> None:
-        for key in keys:
-            self.failures[key].append(time.monotonic())
+        try:
+            for key in keys:
+                self.limiter.hit(self.rate, "casemgr-login", key)
+        except Exception as exc:  # noqa: BLE001
+            logging.getLogger(__name__).warning("login throttle unavailable: %s", exc)
+
+
+def throttle_uri(broker_url: str) -> str:
+    """Where failed logins are counted: the broker's Redis if there is one, else this process."""
+    return broker_url if broker_url.startswith(("redis://", "rediss://")) else "memory://"
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -122,7 +132,7 @@ def _safe_next(target: str | None) -> str | None:
 
 
 def init_app(app: Flask) -> None:
-    app.extensions["casemgr.throttle"] = Throttle()
+    app.extensions["casemgr.throttle"] = Throttle(throttle_uri(app.extensions["casemgr"].settings.broker_url))
     login_manager.login_view = "auth.login"
     login_manager.login_message = None
     app.register_blueprint(bp)
