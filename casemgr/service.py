@@ -346,9 +346,11 @@ class CaseService:
                                        per_page, cursor)
 
     def deadline_counts(self, actor: Actor, on: dt.date | None = None, flt: DeadlineFilter = DeadlineFilter(),
-                        programmes: tuple[str, ...] | None = None,
-                        businesses: tuple[str, ...] | None = None) -> dict[str, int]:
-        return self._queries.deadline_counts(on or self.today(), scope_of(actor, programmes, businesses), flt)
+                        programmes: tuple[str, ...] | None = None, businesses: tuple[str, ...] | None = None,
+                        cap: int | None = None) -> dict[str, int]:
+        """Deadlines by status under the filter; with ``cap``, a count above it is ``cap + 1``."""
+        return self._queries.deadline_counts(on or self.today(), scope_of(actor, programmes, businesses), flt,
+                                             cap=cap)
 
     def incidents(self, actor: Actor, on: dt.date | None = None, closed: bool | None = None,
                   programmes: tuple[str, ...] | None = None, businesses: tuple[str, ...] | None = None,

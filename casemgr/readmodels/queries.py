@@ -249,15 +249,23 @@ class Queries:
         return Page(rows, nxt)
 
     def deadline_counts(self, today: dt.date, scope: Scope, flt: DeadlineFilter = DeadlineFilter(),
-                        statuses: Sequence[str] = ACTIONABLE) -> dict[str, int]:
-        """How many deadlines have each status on ``today`` under the same filters."""
+                        statuses: Sequence[str] = ACTIONABLE, cap: int | None = None) -> dict[str, int]:
+        """How many deadlines have each status on ``today`` under the same filters. With a
+        ``cap`` each count stops at ``cap + 1`` ("more than cap"): at most cap + 1 index
+        entries are read per status, however many rows there are."""
         counts = dict.fromkeys(statuses, 0)
         if scope.empty:
             return counts
         for s in statuses:
             for r in _ranges((s,), today):
                 for where, params in self._scoped(scope, flt):
-                    sql, args = self._range_sql(r, where, params, None, "COUNT(*) AS n")
+                    if cap is None:
+                        sql, args = self._range_sql(r, where, params, None, "COUNT(*) AS n")
+                    elif counts[s] > cap:
+                        break
+                    else:
+                        inner, args = self._range_sql(r, where, params, None, "1")
+                        sql = f"SELECT COUNT(*) AS n FROM ({inner} LIMIT {cap + 1 - counts[s]}) capped"
                     counts[s] += self.view.fetch(sql, args)[0]["n"]
         return counts
 

@@ -69,6 +69,18 @@ def test_pages_walked_by_cursor_are_the_filtered_rows_overdue_first_then_by_due_
     assert counts == {s: sum(r.status == s for r in everything) for s in ("overdue", "due_soon", "open")}
 
 
+@pytest.mark.parametrize("day", DAYS)
+@pytest.mark.parametrize("programmes", [None, ("P1",), ("P0", "P2")])
+def test_capped_counts_are_exact_below_the_cap(core, day, programmes):
+    """With a cap, each count is exact up to the cap and cap + 1 ("more") above it, across
+    every index range and scope stream the count adds up (decision 63)."""
+    exact = core.service.deadline_counts(OPERATOR, day, programmes=programmes)
+    assert max(exact.values()) > 3  # the data reach above the smallest cap tried
+    for cap in (0, 1, 3, 10, 1000):
+        capped = core.service.deadline_counts(OPERATOR, day, programmes=programmes, cap=cap)
+        assert capped == {s: min(n, cap + 1) for s, n in exact.items()}, cap
+
+
 @pytest.mark.parametrize("kwargs, keep", [
     ({"programmes": ("P1",)}, lambda r: r.programme == "P1"),
     ({"businesses": ("B2", "B3")}, lambda r: r.business in ("B2", "B3")),

@@ -299,3 +299,19 @@ def test_the_counts_follow_an_event_recorded_after_they_were_counted(client):
     assert after != before
     assert f'{after["overdue"]}</strong>' in client.get("/staff/?cursor=").get_data(as_text=True)
     assert f'{after["overdue"]}</strong>' in client.get("/staff/").get_data(as_text=True)
+
+
+def test_the_dashboard_counts_stop_at_the_cap(client, monkeypatch):
+    """Above the cap a count shows as "cap+" (decision 63); at or below it, exactly."""
+    login(client, SATO)
+    exact = service(client).deadline_counts(SATO_ACTOR)
+    cap = exact["overdue"] - 1
+    assert cap >= 1 and exact["due_soon"] + exact["open"] <= 50
+    monkeypatch.setattr("web.staff.counts.CAP", cap)
+    page = client.get("/staff/?per_page=10").get_data(as_text=True)
+    counts = re.findall(r'class="status status-(\w+)">[^<]*</span> <strong>([^<]+)</strong>', page)
+    shown = dict(counts)
+    assert shown["overdue"] == f"{cap:,}+"
+    for status in ("due_soon", "open"):
+        n = exact[status]
+        assert shown[status] == (f"{cap:,}+" if n > cap else f"{n:,}")

@@ -6,7 +6,9 @@ an admin's count walks every overdue and pending row (≈ 0.4 s at a million inc
 SQLite), the page itself a few index ranges (bench/web.py). So the counts are kept under
 (scope, filter, day, the store's last notification id, the view's lag): any event recorded
 or projected changes the key, and the next page counts again. Each gunicorn worker keeps
-its own; the key is read from the store, so a write through another worker is seen too."""
+its own; the key is read from the store, so a write through another worker is seen too.
+A count stops at CAP + 1 and is shown as "1,000+", so even a miss reads at most that many
+index entries per status."""
 
 from __future__ import annotations
 
@@ -23,6 +25,7 @@ from events.values import Actor
 from web.staff.forms import Listing
 
 SIZE = 256  # filters kept per app (least recently used dropped)
+CAP = 1000  # a count above it is shown as "1,000+": counting stops there (decision 63)
 
 
 class Counts:
@@ -49,4 +52,4 @@ def deadline_counts(service: Any, actor: Actor, today: dt.date, f: Listing) -> d
     cache: Counts = current_app.extensions.setdefault("casemgr.staff.counts", Counts())
     key = (scope_of(actor, f.programmes, f.businesses), f.flt, today,
            service.notification_count(), service.view_lag())
-    return cache.get(key, lambda: service.deadline_counts(actor, today, f.flt, f.programmes, f.businesses))
+    return cache.get(key, lambda: service.deadline_counts(actor, today, f.flt, f.programmes, f.businesses, CAP))

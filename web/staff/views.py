@@ -19,6 +19,7 @@ from web.auth import current_actor
 from web.extensions import htmx
 from web.htmx import render
 from web.staff import bp
+from web.staff import counts as counting
 from web.staff.counts import deadline_counts
 from web.staff.forms import (
     DEADLINE_LABELS, DEBIT_FIELD_OF, DEBIT_STATES, DEBIT_TYPES, LIMIT_FIELDS, PATTERN_CHOICES, RIDER_CHOICES,
@@ -101,7 +102,7 @@ def dashboard():  # type: ignore[no-untyped-def]
         except DomainError as exc:
             _failed(f, exc)
     return render("staff/dashboard.html", "staff/_deadlines.html", 400 if f.errors else 200,
-                  f=f, result=page, counts=counts, today=today, programmes=_own_programmes(),
+                  f=f, result=page, counts=counts, count_cap=counting.CAP, today=today, programmes=_own_programmes(),
                   statuses=STATUS_ORDER)
 
 
