@@ -131,8 +131,8 @@ def test_a_debit_without_htmx_redirects_to_the_policy_page(priced):
 
 @pytest.mark.parametrize("data, field, says", [
     ({"type": "PremiumDebited", "on": "2005-04-27", "amount_yen": ""}, "amount_yen", "引き落とした金額"),
-    ({"type": "PremiumDebited", "on": "2005-04-27", "amount_yen": "0"}, "amount_yen", "greater than or equal to 1"),
-    ({"type": "PremiumDebitFailed", "on": "2005-04-26"}, "on", "cannot fail before it is attempted"),
+    ({"type": "PremiumDebited", "on": "2005-04-27", "amount_yen": "0"}, "amount_yen", "1以上の数を入力してください"),
+    ({"type": "PremiumDebitFailed", "on": "2005-04-26"}, "on", "引落しの前に引落し不能は記録できません"),
     ({"type": "PremiumDebitFailed", "on": "27/04/2005"}, "on", "YYYY-MM-DD"),
     ({"type": "Refund", "on": "2005-04-27"}, "type", "引落し済み"),
 ])
