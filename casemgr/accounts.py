@@ -32,6 +32,7 @@ from eventsourcing.persistence import IntegrityError
 from eventsourcing.utils import get_topic
 
 from casemgr.errors import ConcurrentUpdate, DomainError, NotFound
+from casemgr.texts import Text
 from events.accounts import (
     FIRST_USE, MANAGERS, Business, Programme, User, business_id, check_code, check_email,
     check_manager, check_text, programme_id, user_id,
@@ -136,9 +137,10 @@ def _b64(data: bytes) -> str:
 
 def check_password(password: Any) -> str:
     if not isinstance(password, str) or len(password) < MIN_PASSWORD:
-        raise DomainError(f"must be at least {MIN_PASSWORD} characters long", "password")
+        raise DomainError(Text("must be at least {min_password} characters long",
+                               min_password=MIN_PASSWORD), "password")
     if len(password) > MAX_PASSWORD:
-        raise DomainError(f"must be at most {MAX_PASSWORD} characters long", "password")
+        raise DomainError(Text("must be at most {max_password} characters long", max_password=MAX_PASSWORD), "password")
     return password
 
 
@@ -159,7 +161,7 @@ class Accounts:
 
     def add_programme(self, code: str, name: str, actor: Actor, insurer: str = "") -> ProgrammeView:
         programme = Programme.create(code, name, insurer, actor, self._now())
-        self._save_new(programme, field="code", message=f"programme {code} exists already")
+        self._save_new(programme, field="code", message=Text("programme {code} exists already", code=code))
         return _programme_view(programme)
 
     def ensure_programme(self, code: str, actor: Actor, name: str | None = None) -> ProgrammeView:
@@ -193,14 +195,15 @@ class Accounts:
         harmless); new terms are one ``TermsSet`` event carrying the whole new table."""
         check_manager(actor)
         if not isinstance(payload, dict):
-            raise DomainError("a programme file is a JSON object", None)
+            raise DomainError(Text("a programme file is a JSON object"), None)
         unknown = [k for k in payload if k not in PROGRAMME_FILE_FIELDS]
         if unknown:
             key = unknown[0]
-            raise DomainError(f"is not a field of a programme file ({', '.join(PROGRAMME_FILE_FIELDS)})",
+            raise DomainError(Text("is not a field of a programme file ({fields})",
+                                   fields=', '.join(PROGRAMME_FILE_FIELDS)),
                               key if key.isidentifier() and len(key) <= 40 else shown(key, 40))
         if "code" not in payload:
-            raise DomainError("is required", "code")
+            raise DomainError(Text("is required"), "code")
         code = check_code(payload["code"])
         name = check_text(payload.get("name"), "name", required=True)
         insurer = check_text(payload.get("insurer", ""), "insurer")
@@ -257,7 +260,7 @@ class Accounts:
         """A programme, for an admin or operator or its own staff; anyone else: NotFound."""
         programme = self._programme(code)
         if actor.role not in MANAGERS and not (actor.role == "staff" and code in actor.programmes):
-            raise NotFound(f"no programme {code}", "programme")
+            raise NotFound(Text("no programme {code}", code=code), "programme")
         return _programme_view(programme)
 
     # -- businesses ----------------------------------------------------------------
@@ -266,7 +269,7 @@ class Accounts:
                      contacts: Sequence[str] = (), lang: str = "ja") -> BusinessView:
         business = Business.create(code, name, industry, annual_revenue_yen, list(contacts), lang, actor,
                                    self._now())
-        self._save_new(business, field="code", message=f"business {code} exists already")
+        self._save_new(business, field="code", message=Text("business {code} exists already", code=code))
         return _business_view(business)
 
     def ensure_business(self, code: str, name: str, industry: str, annual_revenue_yen: int,
@@ -313,7 +316,7 @@ class Accounts:
         """A business, for an admin or operator or its own insured users; anyone else: NotFound."""
         business = self._business(code)
         if actor.role not in MANAGERS and not (actor.role == "insured" and actor.business == code):
-            raise NotFound(f"no business {code}", "business")
+            raise NotFound(Text("no business {code}", code=code), "business")
         return _business_view(business)
 
     # -- users -----------------------------------------------------------------------
@@ -331,7 +334,8 @@ class Accounts:
             now = self._now()
             user = User.create(email, role, name, lang, business, list(programmes), actor, now)
             if self._get(user.id, User) is not None:
-                raise DomainError(f"a user {user.email} exists already (deactivated users stay)", "email")
+                raise DomainError(Text("a user {email} exists already (deactivated users stay)",
+                                       email=user.email), "email")
             holders: list[Any] = []
             if user.business is not None:
                 holders.append(self._business(user.business))
@@ -422,7 +426,7 @@ class Accounts:
         """A user, for an admin or operator or the user itself; anyone else: NotFound."""
         user = self._user(email)
         if actor.role not in MANAGERS and actor.user != user.email:
-            raise NotFound(f"no user {email}", "email")
+            raise NotFound(Text("no user {email}", email=email), "email")
         return _user_view(user)
 
     def list_users(self, actor: Actor) -> list[UserView]:
@@ -494,19 +498,19 @@ class Accounts:
     def _programme(self, code: str) -> Programme:
         found = self._get(programme_id(code), Programme) if isinstance(code, str) else None
         if found is None:
-            raise NotFound(f"no programme {code!r}", "programme")
+            raise NotFound(Text("no programme {code}", code=repr(code)), "programme")
         return found
 
     def _business(self, code: str) -> Business:
         found = self._get(business_id(code), Business) if isinstance(code, str) else None
         if found is None:
-            raise NotFound(f"no business {code!r}", "business")
+            raise NotFound(Text("no business {code}", code=repr(code)), "business")
         return found
 
     def _user(self, email: str) -> User:
         found = self._get(user_id(check_email(email)), User)
         if found is None:
-            raise NotFound(f"no user {email}", "email")
+            raise NotFound(Text("no user {email}", email=email), "email")
         return found
 
     def _all(self, kind: type[K]) -> Iterator[K]:
@@ -524,11 +528,12 @@ class Accounts:
                 return
             start = page[-1].id + 1
 
-    def _save_new(self, *aggregates: Any, field: str, message: str) -> None:
+    def _save_new(self, *aggregates: Any, field: str, message: Text) -> None:
         try:
             self.app.save(*aggregates)
         except IntegrityError:
-            raise DomainError(f"{message} (or was changed meanwhile); nothing was stored", field) from None
+            raise DomainError(Text("{message} (or was changed meanwhile); nothing was stored",
+                                   message=message), field) from None
 
     def _retrying(self, attempt: Callable[[], T]) -> T:
         """Run ``attempt`` again while a conflicting write makes it fail."""
@@ -537,7 +542,8 @@ class Accounts:
                 return attempt()
             except IntegrityError:
                 time.sleep(random.uniform(0, 0.005 * 2**n))
-        raise ConcurrentUpdate(f"the accounts kept changing under {RETRIES} attempts; nothing was stored", None)
+        raise ConcurrentUpdate(Text("the accounts kept changing under {retries} attempts; nothing was stored",
+                                    retries=RETRIES), None)
 
 
 def _programme_view(p: Programme) -> ProgrammeView:

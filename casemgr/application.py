@@ -25,6 +25,7 @@ from casemgr.rules.deadlines import Deadline, deadlines
 from casemgr.rules.facts import Facts
 from casemgr.rules.whatif import Column, whatif
 from casemgr.rules.premiums import DebitSchedule, debit_schedule
+from casemgr.texts import Text
 from events.incident import EVENT_ID, Incident, check_reference, event_id, incident_id, public_type
 from events.policy import Policy, PolicyTerms, parse_terms, policy_id, validate_policy_event
 from events.values import Actor, name_problem, shown, validate_event
@@ -142,11 +143,11 @@ class CaseManager(Application):
         Two imports into one policy at once both add to the policy's list of incidents:
         the loser of that race reloads the policy and tries again, as ``record`` does."""
         if not isinstance(log, dict) or set(log) - {"policy", "incidents"}:
-            raise DomainError("an incident log is an object with `policy` and `incidents`", None)
+            raise DomainError(Text("an incident log is an object with `policy` and `incidents`"), None)
         terms = parse_terms(log.get("policy"))
         incidents = log.get("incidents", [])
         if not isinstance(incidents, list):
-            raise DomainError("must be a list", "incidents")
+            raise DomainError(Text("must be a list"), "incidents")
 
         def attempt() -> Imported:
             policy = self._policy_for_import(terms, actor)
@@ -191,8 +192,8 @@ class CaseManager(Application):
             if kind == "PremiumDebitFailed" and holder.cancelled_on is None:
                 schedule = debit_schedule(holder.terms.start, _debits(holder))
                 if schedule.paid_on is None and fields["on"] < schedule.due.isoformat():
-                    raise DomainError(f"the debit is due {schedule.due} ({schedule.rule}): it cannot fail before "
-                                      "it is attempted", "PremiumDebitFailed.on")
+                    raise DomainError(Text("the debit is due {due} ({rule}): it cannot fail before it is attempted",
+                                           due=schedule.due, rule=schedule.rule), "PremiumDebitFailed.on")
             new_id = holder.record(kind, fields, actor, self.clock.now(), today(self.clock))
             self.save(holder)
             return new_id
@@ -203,7 +204,7 @@ class CaseManager(Application):
         """Open an incident under a policy with its LeakDiscovered event."""
         kind, fields = validate_event(payload)
         if kind != "LeakDiscovered":
-            raise DomainError("an incident is opened by LeakDiscovered", "type")
+            raise DomainError(Text("an incident is opened by LeakDiscovered"), "type")
 
         def attempt() -> uuid.UUID:
             holder = self._policy(policy)
@@ -346,22 +347,23 @@ class CaseManager(Application):
             pass
         number, sep, reference = ref.rpartition("/")
         if not sep or not number or not reference or name_problem(ref):
-            raise NotFound(f"{shown(ref)} is neither an incident id nor POLICY-NUMBER/REFERENCE", "incident")
+            raise NotFound(Text("{ref} is neither an incident id nor POLICY-NUMBER/REFERENCE",
+                                ref=shown(ref)), "incident")
         return incident_id(policy_id(number), reference)
 
     # -- internals ------------------------------------------------------------------
 
     def _incident(self, incident: uuid.UUID, version: int | None = None) -> Incident:
         if version is not None and not 1 <= version <= MAX_VERSION:
-            raise DomainError(f"must be 1 to {MAX_VERSION}", "version")
+            raise DomainError(Text("must be 1 to {max_version}", max_version=MAX_VERSION), "version")
         try:
             aggregate = self.repository.get(incident, version=version, projector_func=replay)
         except AggregateNotFoundError:
-            raise NotFound(f"no incident {incident}", "incident") from None
+            raise NotFound(Text("no incident {incident}", incident=str(incident)), "incident") from None
         if not isinstance(aggregate, Incident):
-            raise NotFound(f"{incident} is not an incident", "incident")
+            raise NotFound(Text("{incident} is not an incident", incident=str(incident)), "incident")
         if version is not None and aggregate.version < version:
-            raise DomainError(f"incident has only {aggregate.version} versions", "version")
+            raise DomainError(Text("incident has only {version} versions", version=aggregate.version), "version")
         return aggregate
 
     def _incident_as_of(self, incident: uuid.UUID, as_of: dt.datetime | None) -> Incident | None:
@@ -385,9 +387,9 @@ class CaseManager(Application):
         try:
             aggregate = self.repository.get(policy, projector_func=replay)
         except AggregateNotFoundError:
-            raise NotFound(f"no policy {policy}", "policy") from None
+            raise NotFound(Text("no policy {policy}", policy=str(policy)), "policy") from None
         if not isinstance(aggregate, Policy):
-            raise NotFound(f"{policy} is not a policy", "policy")
+            raise NotFound(Text("{policy} is not a policy", policy=str(policy)), "policy")
         return aggregate
 
     def _policy_for_import(self, terms: PolicyTerms, actor: Actor) -> Policy:
@@ -398,21 +400,23 @@ class CaseManager(Application):
         if existing.terms != terms:
             differ = [k for k, v in existing.terms.__dict__.items() if getattr(terms, k) != v]
             raise DomainError(
-                f"policy {terms.number} exists with other terms ({', '.join(differ)})", "policy.number"
+                Text("policy {number} exists with other terms ({differ})",
+                     number=terms.number, differ=', '.join(differ)), "policy.number"
             )
         return existing
 
     def _build_incident(self, policy: Policy, item: Any, actor: Actor, now: dt.datetime,
                         day: dt.date) -> Incident:
         if not isinstance(item, dict) or set(item) - {"reference", "events"}:
-            raise DomainError("an incident is an object with `reference` and `events`", None)
+            raise DomainError(Text("an incident is an object with `reference` and `events`"), None)
         reference = item.get("reference")
         check_reference(reference)
         if reference in policy.incidents:
-            raise DomainError(f"policy {policy.terms.number} already has an incident {reference!r}", "reference")
+            raise DomainError(Text("policy {number} already has an incident {reference}",
+                                   number=policy.terms.number, reference=repr(reference)), "reference")
         events = item.get("events")
         if not isinstance(events, list) or not events:
-            raise DomainError("must be a non-empty list starting with LeakDiscovered", "events")
+            raise DomainError(Text("must be a non-empty list starting with LeakDiscovered"), "events")
         local: dict[str, str] = {}
         incident: Incident | None = None
         for n, payload in enumerate(events):
@@ -422,7 +426,7 @@ class CaseManager(Application):
                 kind, fields = validate_event(payload)
                 if incident is None:
                     if kind != "LeakDiscovered":
-                        raise DomainError("the first event must be LeakDiscovered", "type")
+                        raise DomainError(Text("the first event must be LeakDiscovered"), "type")
                     incident = Incident.open(policy.id, reference, fields, actor, now, day)
                 else:
                     incident.record(kind, fields, actor, now, day,
@@ -440,7 +444,7 @@ class CaseManager(Application):
             self.save(*aggregates)
         except IntegrityError:
             raise ConcurrentUpdate(
-                "it was stored meanwhile by someone else (or already exists); nothing was stored", None
+                Text("it was stored meanwhile by someone else (or already exists); nothing was stored"), None
             ) from None
 
     def _retrying(self, attempt: Callable[[], T]) -> T:
@@ -451,7 +455,8 @@ class CaseManager(Application):
                 return attempt()
             except IntegrityError:
                 time.sleep(random.uniform(0, 0.005 * 2**n))
-        raise ConcurrentUpdate(f"the incident kept changing under {RETRIES} attempts; nothing was stored", None)
+        raise ConcurrentUpdate(Text("the incident kept changing under {retries} attempts; nothing was stored",
+                                    retries=RETRIES), None)
 
     def _view(self, aggregate: Incident, terms: PolicyTerms, facts: Facts | None = None) -> IncidentView:
         facts = facts or Facts(aggregate.facts())
@@ -490,9 +495,9 @@ def _take_local_id(payload: Any, local: dict[str, str]) -> tuple[Any, str | None
         return payload, None
     local_id = payload["id"]
     if not isinstance(local_id, str) or not local_id:
-        raise DomainError("must be a non-empty string", "id")
+        raise DomainError(Text("must be a non-empty string"), "id")
     if local_id in local:
-        raise DomainError(f"id {shown(local_id)} is used twice in this incident", "id")
+        raise DomainError(Text("id {local_id} is used twice in this incident", local_id=shown(local_id)), "id")
     return {k: v for k, v in payload.items() if k != "id"}, local_id
 
 
@@ -505,5 +510,6 @@ def _resolve_refs(payload: Any, local: dict[str, str], version: int) -> Any:
     if isinstance(ref, str) and ref in local:
         return {**payload, "event": local[ref]}
     if isinstance(ref, str) and not (EVENT_ID.fullmatch(ref) and int(ref[1:]) <= version):
-        raise DomainError(f"refers to {shown(ref)}, which no earlier event of this incident has as its id", "event")
+        raise DomainError(Text("refers to {ref}, which no earlier event of this incident has as its id",
+                               ref=shown(ref)), "event")
     return payload

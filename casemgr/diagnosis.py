@@ -32,6 +32,7 @@ from eventsourcing.utils import get_topic
 
 from casemgr.clock import Clock
 from casemgr.errors import ConcurrentUpdate, DomainError, NotFound
+from casemgr.texts import Text
 from events.accounts import Business, business_id
 from events.diagnosis import Diagnosis, area_of, diagnosis_id
 from events.values import Actor
@@ -622,16 +623,17 @@ class DiagnosisService:
         there is none; ``number``, when given, must be the one in progress) and, with
         ``complete``, complete it. All or nothing: a refused answer or completion stores nothing."""
         if not isinstance(answers, Mapping):
-            raise DomainError("must be an object of question id to answer (0 to 4)", "answers")
+            raise DomainError(Text("must be an object of question id to answer (0 to 4)"), "answers")
 
         def attempt() -> DiagnosisView:
             self._check_access(actor, business)
             diagnosis = self._latest(business)
             if number is not None and (diagnosis is None or diagnosis.number != number or diagnosis.complete):
                 if diagnosis is None or not 1 <= number <= diagnosis.number:
-                    raise NotFound(f"no diagnosis {number} of business {business}", "number")
-                raise DomainError(f"diagnosis {number} of {business} is complete; start a new one "
-                                  "to answer again", "answers")
+                    raise NotFound(Text("no diagnosis {number} of business {business}",
+                                        number=number, business=business), "number")
+                raise DomainError(Text("diagnosis {number} of {business} is complete; start a new one to answer again",
+                                       number=number, business=business), "answers")
             if diagnosis is None or diagnosis.complete:
                 diagnosis = self._new(actor, business, (diagnosis.number if diagnosis else 0) + 1)
             now = self.clock.now()
@@ -671,14 +673,15 @@ class DiagnosisService:
         done = [d for d in every if d.complete]
         if number is None:
             if not done:
-                raise NotFound(f"business {business} has no completed diagnosis yet", "number")
+                raise NotFound(Text("business {business} has no completed diagnosis yet", business=business), "number")
             chosen = done[-1]
         else:
             chosen = self._one(business, number, every)
             if not chosen.complete:
                 missing = len(chosen.unanswered())
-                raise DomainError(f"diagnosis {number} of {business} is not complete ({missing} questions "
-                                  "unanswered): no score until every question is answered", "number")
+                raise DomainError(Text("diagnosis {number} of {business} is not complete ({missing} questions "
+                                       "unanswered): no score until every question is answered",
+                                       number=number, business=business, missing=missing), "number")
         before = [d for d in done if d.number < chosen.number]
         previous = before[-1] if before else None
         previous_by_area = previous.area_scores if previous else {}
@@ -700,7 +703,7 @@ class DiagnosisService:
         counted by band per area. Read from the ``Started`` and ``Completed`` events in the
         notification log (no diagnosis is replayed)."""
         if actor.role not in ("staff",) + SEES_ALL:
-            raise NotFound("no diagnoses here", "role")
+            raise NotFound(Text("no diagnoses here"), "role")
         started: dict[str, list[int]] = {}
         latest: dict[str, Any] = {}  # business -> its latest Completed event
         for event in self._events((Diagnosis.Started, Diagnosis.Completed)):
@@ -741,7 +744,7 @@ class DiagnosisService:
 
     def _check_access(self, actor: Actor, business: str) -> None:
         if not self._may_see(actor, business):
-            raise NotFound(f"no business {business!r:.80}", "business")
+            raise NotFound(Text("no business {business:.80}", business=repr(business)), "business")
 
     # -- internals ------------------------------------------------------------------------------------
 
@@ -782,7 +785,8 @@ class DiagnosisService:
             found = (next((d for d in every if d.number == number), None) if every is not None
                      else self._get(business, number))
         if found is None:
-            raise NotFound(f"no diagnosis {number!r:.20} of business {business}", "number")
+            raise NotFound(Text("no diagnosis {number:.20} of business {business}",
+                                number=repr(number), business=business), "number")
         return found
 
     def _business(self, code: str) -> Business | None:
@@ -812,7 +816,8 @@ class DiagnosisService:
                 return attempt()
             except IntegrityError:
                 time.sleep(random.uniform(0, 0.005 * 2**n))
-        raise ConcurrentUpdate(f"the diagnosis kept changing under {RETRIES} attempts; nothing was stored", None)
+        raise ConcurrentUpdate(Text("the diagnosis kept changing under {retries} attempts; nothing was stored",
+                                    retries=RETRIES), None)
 
 
 def _view(d: Diagnosis) -> DiagnosisView:

@@ -182,13 +182,13 @@ class CaseService:
         if scope is None and self._app.has_incident(incident) and self.catch_up_quietly() is None:
             scope = self._queries.incident_scope(incident)  # written just now, not yet in the view
         if scope is None or not may_see(actor, *scope):
-            raise NotFound(f"no incident {_shown(ref)}", "incident")
+            raise NotFound(Text("no incident {ref}", ref=_shown(ref)), "incident")
         return incident
 
     def find_policy(self, actor: Actor, ref: str) -> uuid.UUID:
         """The policy ``ref`` names (id or number), if ``actor`` may see it."""
         if not isinstance(ref, str) or not ref or len(ref) > 400 or not ref.isprintable() or _unencodable(ref):
-            raise NotFound(f"no policy {_shown(ref)}", "policy")
+            raise NotFound(Text("no policy {ref}", ref=_shown(ref)), "policy")
         try:
             policy = uuid.UUID(ref)
         except ValueError:
@@ -197,20 +197,21 @@ class CaseService:
         if scope is None and self._app.has_policy(policy) and self.catch_up_quietly() is None:
             scope = self._queries.policy_scope(policy)  # written just now, not yet in the view
         if scope is None or not may_see(actor, *scope):
-            raise NotFound(f"no policy {_shown(ref)}", "policy")
+            raise NotFound(Text("no policy {ref}", ref=_shown(ref)), "policy")
         return policy
 
     @staticmethod
     def _parse_incident(ref: str) -> uuid.UUID:
         if not isinstance(ref, str) or not ref or len(ref) > 400 or not ref.isprintable() or _unencodable(ref):
-            raise NotFound(f"no incident {_shown(ref)}", "incident")
+            raise NotFound(Text("no incident {ref}", ref=_shown(ref)), "incident")
         try:
             return uuid.UUID(ref)
         except ValueError:
             pass
         number, sep, reference = ref.rpartition("/")
         if not sep or not number or not reference:
-            raise NotFound(f"{_shown(ref)} is neither an incident id nor POLICY-NUMBER/REFERENCE", "incident")
+            raise NotFound(Text("{ref} is neither an incident id nor POLICY-NUMBER/REFERENCE",
+                                ref=_shown(ref)), "incident")
         return incident_id(policy_id(number), reference)
 
     # -- commands ----------------------------------------------------------------------------
@@ -221,11 +222,12 @@ class CaseService:
         the insured's LeakDiscovered, so a full log is the console operator's); an insured
         user cannot issue a policy, so cannot import."""
         if actor.role not in ("staff", "operator"):
-            raise NotPermitted("only insurer staff (or the console operator) import incident logs", "role")
+            raise NotPermitted(Text("only insurer staff (or the console operator) import incident logs"), "role")
         if actor.role == "staff" and isinstance(log, dict) and isinstance(log.get("policy"), dict):
             programme = log["policy"].get("programme", "default")
             if programme not in actor.programmes:
-                raise NotPermitted(f"programme {_shown(programme)} is not one of yours", "policy.programme")
+                raise NotPermitted(Text("programme {programme} is not one of yours",
+                                        programme=_shown(programme)), "policy.programme")
         if isinstance(log, dict) and isinstance(log.get("policy"), dict):
             self._check_number_free_or_visible(actor, log["policy"].get("number"), "policy.number")
         result: Imported = self._app.import_log(log, actor)
@@ -235,7 +237,8 @@ class CaseService:
     def issue_policy(self, actor: Actor, payload: Any) -> Recorded:
         if actor.role == "staff" and isinstance(payload, dict) and payload.get("programme", "default") \
                 not in actor.programmes:
-            raise NotPermitted(f"programme {_shown(payload.get('programme', 'default'))} is not one of yours",
+            raise NotPermitted(Text("programme {programme} is not one of yours",
+                                    programme=_shown(payload.get('programme', 'default'))),
                                "programme")
         if isinstance(payload, dict):
             self._check_number_free_or_visible(actor, payload.get("number"), "number")
@@ -250,7 +253,7 @@ class CaseService:
             return  # the terms' own validation names the problem
         scope = self._queries.policy_scope(policy_id(number))
         if scope is not None and not may_see(actor, *scope):
-            raise NotPermitted("this policy number is taken; choose another", field)
+            raise NotPermitted(Text("this policy number is taken; choose another"), field)
 
     def _ensure_accounts(self, terms: PolicyTerms, actor: Actor) -> None:
         """The policy's programme and business, created on first use (DOMAIN §9)."""
@@ -285,8 +288,8 @@ class CaseService:
         summary = self.programme(actor, programme)
         terms = summary.programme.terms
         if terms is None:
-            raise DomainError(f"programme {summary.programme.code} has no terms yet: import its programme file "
-                              "(`casemgr programmes import FILE`)", "programme")
+            raise DomainError(Text("programme {code} has no terms yet: import its programme file "
+                                   "(`casemgr programmes import FILE`)", code=summary.programme.code), "programme")
         found = estimate(summary.programme.code, terms, pattern, industry, revenue_yen, pl_insurance, applied_on)
         return PremiumQuote(found, summary.enrolled_businesses, summary.warning)
 
@@ -410,7 +413,7 @@ class CaseService:
         """What a sweep on ``on`` would send now (DOMAIN §4.2), with the recipients; from the
         read model's index, never by loading incidents."""
         if actor.role not in SEES_ALL:
-            raise NotPermitted("only the system, admins and the console see every reminder", "role")
+            raise NotPermitted(Text("only the system, admins and the console see every reminder"), "role")
         day = on or self.today()
         out, cache = [], {}
         for row, offset in self._queries.reminder_candidates(day, self.settings.reminder_offsets,
@@ -424,9 +427,9 @@ class CaseService:
 
     # -- the workers' work (issue 8): statements kept current, reminders delivered once --------
 
-    def _system_only(self, actor: Actor, what: str) -> None:
+    def _system_only(self, actor: Actor, what: Text) -> None:
         if actor.role not in SEES_ALL:
-            raise NotPermitted(f"only the system, admins and the console {what}", "role")
+            raise NotPermitted(Text("only the system, admins and the console {what}", what=what), "role")
 
     def recompute_statements(self, actor: Actor, policy: str, reached: int = 0) -> int:
         """Compute and store the statement of every incident of a policy (a change to one
@@ -434,7 +437,7 @@ class CaseService:
         stored (a concurrent computation from a later position wins). ``reached``: the store
         position of the change that asked for it — nothing is done when every stored statement
         of the policy reflects that position already (a later task got there first)."""
-        self._system_only(actor, "recompute statements")
+        self._system_only(actor, Text("recompute statements"))
         if reached and self._work.statements_reach(policy) >= reached:
             return 0
         pid = uuid.UUID(policy)
@@ -448,13 +451,13 @@ class CaseService:
 
     def stale_statement_policies(self, actor: Actor, limit: int = 1000) -> list[str]:
         """Policies whose stored statements are missing or behind the read model."""
-        self._system_only(actor, "look for stale statements")
+        self._system_only(actor, Text("look for stale statements"))
         return self._work.stale_policies(limit)
 
     def changed_policies(self, actor: Actor, after: int, limit: int = 1000) -> tuple[int, set[str]]:
         """The policies whose incidents (or terms) changed in the events after position
         ``after``: (the position reached, their ids). The outbox follower's read."""
-        self._system_only(actor, "follow the event store")
+        self._system_only(actor, Text("follow the event store"))
         notifications = self._app.recorder.select_notifications(start=after + 1, limit=limit)
         if not notifications:
             return after, set()
@@ -485,14 +488,14 @@ class CaseService:
 
     def sweep(self, actor: Actor, day: dt.date | None = None) -> SweepResult:
         """Plan the reminders due on ``day`` (default today) into the delivery ledger."""
-        self._system_only(actor, "sweep reminders")
+        self._system_only(actor, Text("sweep reminders"))
         if day is not None:
             check_day(day, self.today())
         return self._reminders.sweep(day)
 
     def scheduled_sweep(self, actor: Actor) -> SweepResult | None:
         """Today's scheduled sweep, if its time (``CASEMGR_SWEEP_AT`` JST) has come and it has not run."""
-        self._system_only(actor, "sweep reminders")
+        self._system_only(actor, Text("sweep reminders"))
         day = self._reminders.scheduled_sweep_due()
         if day is None:
             return None
@@ -503,23 +506,23 @@ class CaseService:
     def deliver_reminder(self, actor: Actor, key: str, mailer: Mailer | None = None,
                          day: dt.date | None = None) -> Outcome:
         """Send one planned reminder and record it, exactly once (see casemgr.reminders)."""
-        self._system_only(actor, "send reminders")
+        self._system_only(actor, Text("send reminders"))
         return self._reminders.deliver(key, mailer or mailer_for(self.settings), day)
 
     def queue_reminders(self, actor: Actor, keys: list[str]) -> list[str]:
         """Note that tasks are being sent for these reminders (see casemgr.readmodels.work);
         the ones to send a task for."""
-        self._system_only(actor, "send reminders")
+        self._system_only(actor, Text("send reminders"))
         return self._work.mark_queued(keys, self._reminders.wall(), self.settings.lease_seconds,
                                       self._reminders._stamp())  # noqa: SLF001
 
     def reminder(self, actor: Actor, key: str) -> Planned | None:
-        self._system_only(actor, "see the delivery ledger")
+        self._system_only(actor, Text("see the delivery ledger"))
         return self._work.get(key)
 
     def owed_reminders(self, actor: Actor, limit: int = 1000) -> list[str]:
         """Planned reminders not delivered whose back-off or lease has run out."""
-        self._system_only(actor, "see the delivery ledger")
+        self._system_only(actor, Text("see the delivery ledger"))
         return self._work.owed(self._reminders.wall(), limit)
 
     def notifications(self, actor: Actor, limit: int = 50) -> list[tuple[Planned, str, str]]:
@@ -529,13 +532,13 @@ class CaseService:
         return self._work.sent_in_scope(scope.programmes, scope.businesses, limit)
 
     def put_status(self, actor: Actor, name: str, value: str) -> None:
-        self._system_only(actor, "report status")
+        self._system_only(actor, Text("report status"))
         self._work.put_status(name, value, self._reminders._stamp())  # noqa: SLF001
 
     def status(self, actor: Actor) -> "Status":
         """How the workers are doing: what ``casemgr status`` and the staff status page show."""
         if actor.role not in SEES_ALL + ("staff",):
-            raise NotPermitted("only staff, admins and the console see the workers' status", "role")
+            raise NotPermitted(Text("only staff, admins and the console see the workers' status"), "role")
         stored = self.notification_count()
         figures = self._work.get_status()
         scope = scope_of(actor)
@@ -562,7 +565,7 @@ class CaseService:
     def rebuild_read_model(self, actor: Actor, progress: Progress | None = None) -> int:
         """Rebuild the read model beside the old one, then swap (the operator's or an admin's)."""
         if actor.role not in ("operator", "admin"):
-            raise NotPermitted("only the console operator or an admin rebuilds the read model", "role")
+            raise NotPermitted(Text("only the console operator or an admin rebuilds the read model"), "role")
         return self._view.rebuild(progress=progress)
 
     def view_lag(self) -> int:

@@ -24,48 +24,20 @@ give back a plain string, as it is, when one was stored (written before there we
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 from string import Formatter
-from typing import Any, Union
+from typing import Any
 
-Param = Union["Text", str, int, "Listing"]
+from events.texts import SEPARATORS, Listing, Param, Text, _param
+
+__all__ = ["Listing", "Param", "Text", "_param", "localize", "encode", "decode", "dump", "load",
+           "templates", "placeholders", "catalogue"]
+
 LANGUAGES = ("en", "ja")
-SEPARATORS = {"en": "; ", "ja": "、"}  # between the items of a list parameter
 CATALOGUES = Path(__file__).parent / "translations"
-
-
-class Listing(tuple):
-    """A list parameter: its items joined with ``"; "`` in English."""
-
-    def __str__(self) -> str:
-        return SEPARATORS["en"].join(map(str, self))
-
-    def __format__(self, spec: str) -> str:
-        return format(str(self), spec)
-
-
-class Text(str):
-    """An English sentence that remembers its template and parameters (see the module)."""
-
-    template: str
-    params: Mapping[str, Param]
-
-    def __new__(cls, template: str, /, **params: Any) -> Text:
-        for name, value in params.items():  # made often (a line of a statement each): kept cheap
-            kind = type(value)
-            if kind is not str and kind is not int and kind is not Text:
-                params[name] = _param(value)
-        self = str.__new__(cls, template.format_map(params) if params else template)
-        self.template = template
-        self.params = params
-        return self
-
-    def __repr__(self) -> str:
-        return f"Text({str.__repr__(self)})"
 
 
 def localize(text: str, lang: Any) -> str:
@@ -150,18 +122,6 @@ def catalogue(lang: str) -> Mapping[str, str]:
 def _language(lang: Any) -> str:
     code = str(lang or "en").replace("-", "_").split("_")[0].lower()
     return code if code in LANGUAGES else "en"
-
-
-def _param(value: Any) -> Param:
-    if isinstance(value, (Text, str)):
-        return value
-    if isinstance(value, int) and not isinstance(value, bool):
-        return int(value)
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, (list, tuple)):
-        return Listing(_param(v) for v in value)
-    raise TypeError(f"a text parameter is a Text, str, date, int or a list of them, not {type(value).__name__}")
 
 
 def _say(text: Text, lang: str, translated: Mapping[str, str]) -> str:

@@ -22,6 +22,7 @@ from eventsourcing.domain import Aggregate
 
 from events.errors import DomainError, NotPermitted
 from events.premiums import parse_terms as parse_programme_terms
+from events.texts import Text
 from events.values import Actor
 
 NAMESPACE = uuid.UUID("0f6b2c1e-3d4a-5b6c-8d7e-9fa0b1c2d3e4")
@@ -54,59 +55,64 @@ def user_id(email: str) -> uuid.UUID:
 def check_code(value: Any, field: str = "code") -> str:
     """A programme code or member number: printable, no '/', 1 to 100 characters."""
     if not isinstance(value, str) or not 1 <= len(value) <= MAX_CODE:
-        raise DomainError(f"must be a string of 1 to {MAX_CODE} characters", field)
+        raise DomainError(Text("must be a string of 1 to {max_code} characters", max_code=MAX_CODE), field)
     if not value.isprintable() or value != value.strip():
-        raise DomainError("must be printable, without control characters or surrounding spaces", field)
+        raise DomainError(Text("must be printable, without control characters or surrounding spaces"), field)
     if "/" in value:
-        raise DomainError(f"{value!r} contains '/'", field)
+        raise DomainError(Text("{value} contains '/'", value=repr(value)), field)
     return value
 
 
 def check_email(value: Any, field: str = "email") -> str:
     """A plain address (local@domain.tld), lower-cased: it is the user's identity."""
     if not isinstance(value, str) or not 3 <= len(value) <= MAX_EMAIL:
-        raise DomainError(f"must be an e-mail address of at most {MAX_EMAIL} characters", field)
+        raise DomainError(Text("must be an e-mail address of at most {max_email} characters",
+                               max_email=MAX_EMAIL), field)
     if not value.isprintable() or not _EMAIL.fullmatch(value):
-        raise DomainError(f"{value!r} is not an e-mail address (local@domain.tld)", field)
+        raise DomainError(Text("{value} is not an e-mail address (local@domain.tld)", value=repr(value)), field)
     return value.lower()
 
 
 def check_lang(value: Any, field: str = "lang") -> str:
     if value not in LANGUAGES:
-        raise DomainError(f"must be one of {', '.join(LANGUAGES)} (got {value!r})", field)
+        raise DomainError(Text("must be one of {languages} (got {value})",
+                               languages=', '.join(LANGUAGES), value=repr(value)), field)
     return value
 
 
 def check_text(value: Any, field: str, required: bool = False) -> str:
     if not isinstance(value, str) or len(value) > MAX_NAME or (required and not value.strip()):
         need = "1" if required else "0"
-        raise DomainError(f"must be a string of {need} to {MAX_NAME} characters", field)
+        raise DomainError(Text("must be a string of {need} to {max_name} characters",
+                               need=need, max_name=MAX_NAME), field)
     if not value.isprintable():
-        raise DomainError("must not contain control characters", field)
+        raise DomainError(Text("must not contain control characters"), field)
     return value
 
 
 def check_revenue(value: Any, field: str = "annual_revenue_yen") -> int:
     if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 10**15:
-        raise DomainError("must be a whole number of yen, 0 or more", field)
+        raise DomainError(Text("must be a whole number of yen, 0 or more"), field)
     return value
 
 
 def check_contacts(value: Any, field: str = "contacts") -> list[str]:
     if not isinstance(value, (list, tuple)) or len(value) > MAX_CONTACTS:
-        raise DomainError(f"must be a list of at most {MAX_CONTACTS} e-mail addresses", field)
+        raise DomainError(Text("must be a list of at most {max_contacts} e-mail addresses",
+                               max_contacts=MAX_CONTACTS), field)
     emails = [check_email(v, f"{field}[{n}]") for n, v in enumerate(value)]
     return list(dict.fromkeys(emails))
 
 
 def check_manager(actor: Actor, allowed: tuple[str, ...] = MANAGERS) -> None:
     if actor.role not in allowed:
-        raise NotPermitted(f"accounts are managed by {' or '.join(allowed)}, not by {actor.role}", "role")
+        raise NotPermitted(Text("accounts are managed by {allowed}, not by {role}",
+                                allowed=' or '.join(allowed), role=actor.role), "role")
 
 
 def check_hash(value: Any, field: str) -> str:
     if not isinstance(value, str) or not value.startswith(HASH_PREFIX) or value.count("$") != 5:
-        raise DomainError("must be a scrypt hash, never the secret itself", field)
+        raise DomainError(Text("must be a scrypt hash, never the secret itself"), field)
     return value
 
 
@@ -190,7 +196,8 @@ class Programme(Aggregate):
     def assign_staff(self, email: str, actor: Actor, timestamp: dt.datetime) -> None:
         check_manager(actor)
         if email in self.staff:
-            raise DomainError(f"{email} is already assigned to programme {self.code}", "programme")
+            raise DomainError(Text("{email} is already assigned to programme {code}",
+                                   email=email, code=self.code), "programme")
         self.trigger_event(self.StaffAssigned, email=email, by=actor.user, role=actor.role, timestamp=timestamp)
 
     def drop_staff(self, email: str, actor: Actor, timestamp: dt.datetime) -> None:
@@ -264,7 +271,8 @@ class Business(Aggregate):
     def add_user(self, email: str, actor: Actor, timestamp: dt.datetime) -> None:
         check_manager(actor)
         if email in self.users:
-            raise DomainError(f"{email} is already a user of business {self.code}", "business")
+            raise DomainError(Text("{email} is already a user of business {code}",
+                                   email=email, code=self.code), "business")
         self.trigger_event(self.UserAdded, email=email, by=actor.user, role=actor.role, timestamp=timestamp)
 
     def drop_user(self, email: str, actor: Actor, timestamp: dt.datetime) -> None:
@@ -349,18 +357,19 @@ class User(Aggregate):
         check_manager(actor)
         email = check_email(email)
         if role not in USER_ROLES:
-            raise DomainError(f"must be one of {', '.join(USER_ROLES)} (got {role!r})", "role")
+            raise DomainError(Text("must be one of {user_roles} (got {role})",
+                                   user_roles=', '.join(USER_ROLES), role=repr(role)), "role")
         programmes = list(dict.fromkeys(check_code(p, "programme") for p in programmes))
         if role == "insured":
             if business is None:
-                raise DomainError("an insured user belongs to one business: give its code", "business")
+                raise DomainError(Text("an insured user belongs to one business: give its code"), "business")
             business = check_code(business, "business")
         elif business is not None:
-            raise DomainError(f"only an insured user belongs to a business, not {role}", "business")
+            raise DomainError(Text("only an insured user belongs to a business, not {role}", role=role), "business")
         if role == "staff" and not programmes:
-            raise DomainError("a staff user is assigned to at least one programme", "programme")
+            raise DomainError(Text("a staff user is assigned to at least one programme"), "programme")
         if role != "staff" and programmes:
-            raise DomainError(f"only staff are assigned to programmes, not {role}", "programme")
+            raise DomainError(Text("only staff are assigned to programmes, not {role}", role=role), "programme")
         return cls._create(
             cls.Created, id=user_id(email), email=email, name=check_text(name, "name"), lang=check_lang(lang),
             user_role=role, business=business, programmes=programmes, by=actor.user, role=actor.role,
@@ -370,7 +379,7 @@ class User(Aggregate):
     def _check_change(self, actor: Actor) -> None:
         check_manager(actor)
         if not self.active:
-            raise DomainError(f"{self.email} is deactivated", "email")
+            raise DomainError(Text("{email} is deactivated", email=self.email), "email")
 
     def update(self, name: str, lang: str, actor: Actor, timestamp: dt.datetime) -> None:
         self._check_change(actor)
@@ -390,7 +399,7 @@ class User(Aggregate):
                      timestamp: dt.datetime) -> None:
         self._check_change(actor)
         if not isinstance(token_id, str) or not TOKEN_ID.fullmatch(token_id) or token_id in self.tokens:
-            raise DomainError(f"{token_id!r} is not a new token id", "token")
+            raise DomainError(Text("{token_id} is not a new token id", token_id=repr(token_id)), "token")
         self.trigger_event(self.TokenCreated, token_id=token_id, label=check_text(label, "label"),
                            token_hash=check_hash(token_hash, "token"), by=actor.user, role=actor.role,
                            timestamp=timestamp)
@@ -398,17 +407,19 @@ class User(Aggregate):
     def revoke_token(self, token_id: str, actor: Actor, timestamp: dt.datetime) -> None:
         check_manager(actor)
         if token_id not in self.tokens or self.tokens[token_id][3]:
-            raise DomainError(f"{self.email} has no live token {token_id!r}", "token")
+            raise DomainError(Text("{email} has no live token {token_id}",
+                                   email=self.email, token_id=repr(token_id)), "token")
         self.trigger_event(self.TokenRevoked, token_id=token_id, by=actor.user, role=actor.role,
                            timestamp=timestamp)
 
     def assign_programme(self, programme: str, actor: Actor, timestamp: dt.datetime) -> None:
         self._check_change(actor)
         if self.role != "staff":
-            raise DomainError(f"only staff are assigned to programmes, not {self.role}", "programme")
+            raise DomainError(Text("only staff are assigned to programmes, not {role}", role=self.role), "programme")
         programme = check_code(programme, "programme")
         if programme in self.programmes:
-            raise DomainError(f"{self.email} is already assigned to programme {programme}", "programme")
+            raise DomainError(Text("{email} is already assigned to programme {programme}",
+                                   email=self.email, programme=programme), "programme")
         self.trigger_event(self.ProgrammeAssigned, programme=programme, by=actor.user, role=actor.role,
                            timestamp=timestamp)
 

@@ -25,6 +25,7 @@ from eventsourcing.domain import Aggregate
 
 from events.accounts import check_code
 from events.errors import DomainError, NotPermitted
+from events.texts import Text
 from events.values import Actor
 
 NAMESPACE = uuid.UUID("5d0c3a5e-8a61-4c55-9f0e-2b7c1d9e4a31")
@@ -46,29 +47,30 @@ def area_of(question: str) -> str:
 def check_value(value: Any, field: str) -> int:
     """An answer: a whole number 0 to 4 (not a bool, not a float, not text)."""
     if not isinstance(value, int) or isinstance(value, bool) or value not in SCALE:
-        raise DomainError(f"must be a whole number 0 to 4 (got {value!r:.40})", field)
+        raise DomainError(Text("must be a whole number 0 to 4 (got {value:.40})", value=repr(value)), field)
     return value
 
 
 def check_score(value: Any, field: str) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 100:
-        raise DomainError("must be a whole number 0 to 100", field)
+        raise DomainError(Text("must be a whole number 0 to 100"), field)
     return value
 
 
 def _check_questions(areas: Any, questions: Any) -> tuple[list[str], list[str]]:
     if (not isinstance(areas, (list, tuple)) or not areas or len(set(areas)) != len(areas)
             or not all(isinstance(a, str) and re.fullmatch(r"[a-z][a-z0-9_]*", a) for a in areas)):
-        raise DomainError("must be a list of distinct area codes", "areas")
+        raise DomainError(Text("must be a list of distinct area codes"), "areas")
     if (not isinstance(questions, (list, tuple)) or not questions or len(questions) > MAX_QUESTIONS
             or len(set(questions)) != len(questions)):
-        raise DomainError(f"must be a list of 1 to {MAX_QUESTIONS} distinct question ids", "questions")
+        raise DomainError(Text("must be a list of 1 to {max_questions} distinct question ids",
+                               max_questions=MAX_QUESTIONS), "questions")
     for q in questions:
         if not isinstance(q, str) or not QUESTION_ID.fullmatch(q) or area_of(q) not in areas:
-            raise DomainError(f"{q!r:.40} is not a question id of one of the areas", "questions")
+            raise DomainError(Text("{q:.40} is not a question id of one of the areas", q=repr(q)), "questions")
     empty = [a for a in areas if not any(area_of(q) == a for q in questions)]
     if empty:
-        raise DomainError(f"area {empty[0]} has no question", "questions")
+        raise DomainError(Text("area {area} has no question", area=empty[0]), "questions")
     return list(areas), list(questions)
 
 
@@ -125,9 +127,9 @@ class Diagnosis(Aggregate):
         _check_taker(actor)
         business = check_code(business, "business")
         if not isinstance(number, int) or isinstance(number, bool) or number < 1:
-            raise DomainError("must be a whole number, 1 or more", "number")
+            raise DomainError(Text("must be a whole number, 1 or more"), "number")
         if not isinstance(questionnaire, str) or not 1 <= len(questionnaire) <= 40 or not questionnaire.isprintable():
-            raise DomainError("must be a short printable name", "questionnaire")
+            raise DomainError(Text("must be a short printable name"), "questionnaire")
         areas, questions = _check_questions(areas, questions)
         return cls._create(
             cls.Started, id=diagnosis_id(business, number), business=business, number=number,
@@ -147,14 +149,15 @@ class Diagnosis(Aggregate):
         the one recorded is not recorded again. Returns how many were recorded."""
         _check_taker(actor)
         if not isinstance(answers, Mapping):
-            raise DomainError("must be an object of question id to answer (0 to 4)", "answers")
+            raise DomainError(Text("must be an object of question id to answer (0 to 4)"), "answers")
         if self.complete:
-            raise DomainError(f"diagnosis {self.number} of {self.business} is complete; start a new one "
-                              "to answer again", "answers")
+            raise DomainError(Text("diagnosis {number} of {business} is complete; start a new one to answer again",
+                                   number=self.number, business=self.business), "answers")
         checked = {}
         for question, value in answers.items():
             if question not in self.questions:
-                raise DomainError(f"{question!r:.60} is not a question of this diagnosis", "answers")
+                raise DomainError(Text("{question:.60} is not a question of this diagnosis",
+                                       question=repr(question)), "answers")
             checked[question] = check_value(value, f"answers.{question}")
         changed = [(q, v) for q, v in checked.items() if self.answers.get(q) != v]
         for question, value in changed:
@@ -167,13 +170,15 @@ class Diagnosis(Aggregate):
         is unanswered, and once complete."""
         _check_taker(actor)
         if self.complete:
-            raise DomainError(f"diagnosis {self.number} of {self.business} is complete already", "complete")
+            raise DomainError(Text("diagnosis {number} of {business} is complete already",
+                                   number=self.number, business=self.business), "complete")
         missing = self.unanswered()
         if missing:
-            raise DomainError(f"{len(missing)} of {len(self.questions)} questions are not answered yet "
-                              f"(first: {missing[0]}); no score until every one is", "answers")
+            raise DomainError(Text("{missing} of {questions} questions are not answered yet (first: {first}); "
+                                   "no score until every one is",
+                                   missing=len(missing), questions=len(self.questions), first=missing[0]), "answers")
         if not isinstance(area_scores, Mapping) or set(area_scores) != set(self.areas):
-            raise DomainError(f"must be {len(self.areas)} scores, one per area", "area_scores")
+            raise DomainError(Text("must be {areas} scores, one per area", areas=len(self.areas)), "area_scores")
         scores = {a: check_score(area_scores[a], f"area_scores.{a}") for a in self.areas}
         self.trigger_event(self.Completed, business=self.business, number=self.number, area_scores=scores,
                            overall=check_score(overall, "overall"), by=actor.user, role=actor.role,
@@ -182,4 +187,5 @@ class Diagnosis(Aggregate):
 
 def _check_taker(actor: Actor) -> None:
     if actor.role not in TAKERS:
-        raise NotPermitted(f"a diagnosis is taken by {', '.join(TAKERS)}, not by {actor.role}", "role")
+        raise NotPermitted(Text("a diagnosis is taken by {takers}, not by {role}",
+                                takers=', '.join(TAKERS), role=actor.role), "role")

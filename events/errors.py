@@ -5,7 +5,9 @@ class DomainError(ValueError):
     """An input the domain refuses. Nothing is recorded when it is raised.
 
     ``field`` names the offending field (dotted, e.g. ``events[3].cost_yen``)
-    so that every surface (CLI, API, forms) can point at it.
+    so that every surface (CLI, API, forms) can point at it. ``message`` is an
+    ``events.texts.Text`` (its value the English) so that a page can say it in the
+    reader's language (decision 62).
     """
 
     def __init__(self, message: str, field: str | None = None):

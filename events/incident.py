@@ -18,6 +18,7 @@ from typing import Any, NamedTuple
 from eventsourcing.domain import Aggregate
 
 from events.errors import AlreadySent, DomainError, NotPermitted
+from events.texts import Text
 from events.values import LIABILITY_ONLY_REASONS, RECORDED_BY, Actor, name_problem, shown
 
 # ExclusionApplied scopes other than a claim_ref (so no claim may be called so).
@@ -160,10 +161,11 @@ class Incident(Aggregate):
         _check_role(kind, actor)
         _check_not_future(fields["on"], today)
         if self.closed and kind not in WHILE_CLOSED:
-            raise DomainError("the incident is closed; staff must reopen it first", "type")
+            raise DomainError(Text("the incident is closed; staff must reopen it first"), "type")
         discovered = self.entries[self.discovery][1]
         if kind in AFTER_DISCOVERY and fields["on"] < discovered:
-            raise DomainError(f"{fields['on']} is before the leak was discovered ({discovered})", f"{kind}.on")
+            raise DomainError(Text("{on} is before the leak was discovered ({discovered})",
+                                   on=fields["on"], discovered=discovered), f"{kind}.on")
         if kind == "EventVoided":
             self._check_EventVoided(fields, actor, target)
         elif hasattr(self, f"_check_{kind}"):
@@ -178,7 +180,8 @@ class Incident(Aggregate):
         occurred = [e for e in self.entries.values() if e[0] == "LeakOccurred" and e[6] is None]
         if occurred and occurred[-1][1] > fields["on"]:
             raise DomainError(
-                f"the leak occurred {occurred[-1][1]}, after this discovery date; correct that first",
+                Text("the leak occurred {occurred}, after this discovery date; correct that first",
+                     occurred=occurred[-1][1]),
                 "LeakDiscovered.on",
             )
         self._check_follows_discovery(fields["on"], "LeakDiscovered.on")
@@ -190,7 +193,8 @@ class Incident(Aggregate):
         if early:
             first = self.entries[early[0]]
             raise DomainError(
-                f"{early[0]} ({first[0]}, {first[1]}) would come before the discovery {discovered}; void or correct it first",
+                Text("{event} ({type}, {on}) would come before the discovery {discovered}; void or correct it first",
+                     event=early[0], type=first[0], on=first[1], discovered=discovered),
                 field,
             )
 
@@ -198,23 +202,27 @@ class Incident(Aggregate):
         discovered = self.entries[self.discovery][1]
         if fields["on"] > discovered:
             raise DomainError(
-                f"the leak cannot occur after it was discovered ({discovered})", "LeakOccurred.on"
+                Text("the leak cannot occur after it was discovered ({discovered})",
+                     discovered=discovered), "LeakOccurred.on"
             )
 
     def _check_ClaimReceived(self, fields: dict[str, Any], actor: Actor) -> None:
         ref = fields["data"]["claim_ref"]
         if ref in PART_SCOPES:
-            raise DomainError(f"{ref!r} names an exclusion scope; choose another claim_ref", "ClaimReceived.claim_ref")
+            raise DomainError(Text("{ref} names an exclusion scope; choose another claim_ref",
+                                   ref=repr(ref)), "ClaimReceived.claim_ref")
         if ref in self.claims:
-            raise DomainError(f"claim {ref!r} was already received ({event_id(self.claims[ref])})", "ClaimReceived.claim_ref")
+            raise DomainError(Text("claim {ref} was already received ({event})",
+                                   ref=repr(ref), event=event_id(self.claims[ref])), "ClaimReceived.claim_ref")
 
     def _check_about_claim(self, kind: str, fields: dict[str, Any]) -> None:
         ref = fields["data"]["claim_ref"]
         if ref not in self.claims:
-            raise DomainError(f"no claim {ref!r} has been received", f"{kind}.claim_ref")
+            raise DomainError(Text("no claim {ref} has been received", ref=repr(ref)), f"{kind}.claim_ref")
         received_on = self.entries[event_id(self.claims[ref])][1]
         if fields["on"] < received_on:
-            raise DomainError(f"is before claim {ref!r} was received ({received_on})", f"{kind}.on")
+            raise DomainError(Text("is before claim {ref} was received ({received_on})",
+                                   ref=repr(ref), received_on=received_on), f"{kind}.on")
 
     def _check_DefenceCostPaid(self, fields: dict[str, Any], actor: Actor) -> None:
         self._check_about_claim("DefenceCostPaid", fields)
@@ -226,7 +234,8 @@ class Incident(Aggregate):
         self._check_about_claim(kind, fields)
         ref = fields["data"]["claim_ref"]
         if not any(f.type == "SettlementConsentRequested" and f.data["claim_ref"] == ref for f in self.facts()):
-            raise DomainError(f"no settlement consent was requested for claim {ref!r}", f"{kind}.claim_ref")
+            raise DomainError(Text("no settlement consent was requested for claim {ref}",
+                                   ref=repr(ref)), f"{kind}.claim_ref")
 
     def _check_SettlementConsentGiven(self, fields: dict[str, Any], actor: Actor) -> None:
         self._check_consent("SettlementConsentGiven", fields)
@@ -239,7 +248,8 @@ class Incident(Aggregate):
         ref = fields["data"]["claim_ref"]
         if ref in self.resolved:
             raise DomainError(
-                f"claim {ref!r} is already resolved ({event_id(self.resolved[ref])}); void that first",
+                Text("claim {ref} is already resolved ({event}); void that first",
+                     ref=repr(ref), event=event_id(self.resolved[ref])),
                 "ClaimResolved.claim_ref",
             )
 
@@ -247,19 +257,20 @@ class Incident(Aggregate):
         scope, reason = fields["data"]["scope"], fields["data"]["reason"]
         if scope not in PART_SCOPES and scope not in self.claims:
             raise DomainError(
-                f"must be incident, liability, expenses or a received claim_ref (got {scope!r})",
+                Text("must be incident, liability, expenses or a received claim_ref (got {scope})", scope=repr(scope)),
                 "ExclusionApplied.scope",
             )
         if reason in LIABILITY_ONLY_REASONS and scope in ("incident", "expenses"):
             raise DomainError(
-                f"{reason} excludes the liability part only: use scope liability or a claim_ref",
+                Text("{reason} excludes the liability part only: use scope liability or a claim_ref", reason=reason),
                 "ExclusionApplied.scope",
             )
 
     def _check_CoverageDecided(self, fields: dict[str, Any], actor: Actor) -> None:
         target = self._live_entry(fields["data"]["event"], "CoverageDecided.event")
         if target[0] != "ExpensePaid" or target[5]["category"] != "other":
-            raise DomainError("coverage is decided only on an ExpensePaid of category other", "CoverageDecided.event")
+            raise DomainError(Text("coverage is decided only on an ExpensePaid of category other"),
+                              "CoverageDecided.event")
 
     def _check_OtherInsuranceDeclared(self, fields: dict[str, Any], actor: Actor) -> None:
         """One declaration per other policy and part (DOMAIN §5.4): a second would count it twice."""
@@ -267,28 +278,34 @@ class Incident(Aggregate):
         same = [i for i, e in self.entries.items() if e[0] == "OtherInsuranceDeclared" and e[6] is None
                 and e[5]["insurer"] == data["insurer"] and e[5]["part"] == data["part"]]
         if same:
-            raise DomainError(f"{shown(data['insurer'])} is already declared for the {data['part']} part ({same[0]}); "
-                              "void that first to correct it", "OtherInsuranceDeclared.insurer")
+            raise DomainError(Text("{insurer} is already declared for the {part} part ({event}); "
+                                   "void that first to correct it",
+                                   insurer=shown(data["insurer"]), part=data["part"], event=same[0]),
+                              "OtherInsuranceDeclared.insurer")
 
     def _check_IncidentClosed(self, fields: dict[str, Any], actor: Actor) -> None:
         pass  # a closed incident refuses a second closing above (WHILE_CLOSED)
 
     def _check_IncidentReopened(self, fields: dict[str, Any], actor: Actor) -> None:
         if not self.closed:
-            raise DomainError("the incident is not closed", "type")
+            raise DomainError(Text("the incident is not closed"), "type")
 
     def _check_ReminderSent(self, fields: dict[str, Any], actor: Actor) -> None:
         data = fields["data"]
         deadline, claim = data["deadline"], data["claim_ref"]
         if deadline == "premium_debit":
-            raise DomainError("premium_debit is a deadline of the policy, not of an incident", "ReminderSent.deadline")
+            raise DomainError(Text("premium_debit is a deadline of the policy, not of an incident"),
+                              "ReminderSent.deadline")
         if deadline == "claim_filing_liability" and claim not in self.resolved:
-            raise DomainError(f"names no resolved claim (got {claim!r})", "ReminderSent.claim_ref")
+            raise DomainError(Text("names no resolved claim (got {claim})",
+                                   claim=repr(claim)), "ReminderSent.claim_ref")
         if deadline != "claim_filing_liability" and claim is not None:
-            raise DomainError(f"{deadline} is not a per-claim deadline: leave claim_ref out", "ReminderSent.claim_ref")
+            raise DomainError(Text("{deadline} is not a per-claim deadline: leave claim_ref out",
+                                   deadline=deadline), "ReminderSent.claim_ref")
         key = reminder_key(deadline, claim, data["due"], data["offset_days"])
         if key in self.reminders:
-            raise AlreadySent(f"this reminder was already sent ({event_id(self.reminders[key])})", "ReminderSent")
+            raise AlreadySent(Text("this reminder was already sent ({event})",
+                                   event=event_id(self.reminders[key])), "ReminderSent")
 
     def _check_EventVoided(self, fields: dict[str, Any], actor: Actor, stored: Any) -> None:
         ref = fields["data"]["event"]
@@ -296,15 +313,15 @@ class Incident(Aggregate):
         kind, _, _, by, role = target[:5]
         if ref == "e1":
             raise DomainError(
-                "the LeakDiscovered that opened the incident cannot be voided; "
-                "record a corrected LeakDiscovered instead (the latest one stands)",
+                Text("the LeakDiscovered that opened the incident cannot be voided; "
+                "record a corrected LeakDiscovered instead (the latest one stands)"),
                 "EventVoided.event",
             )
         if actor.role == "insured":
             if role != "insured" or by != actor.user:
-                raise NotPermitted("an insured user may void only events they recorded", "EventVoided.event")
+                raise NotPermitted(Text("an insured user may void only events they recorded"), "EventVoided.event")
             if self._decided(ref, target):
-                raise NotPermitted("staff have decided on this event; ask them to void it", "EventVoided.event")
+                raise NotPermitted(Text("staff have decided on this event; ask them to void it"), "EventVoided.event")
         if kind == "LeakDiscovered":
             standing = [e for i, e in self.entries.items() if e[0] == kind and e[6] is None and i != ref]
             self._check_follows_discovery(standing[-1][1], "EventVoided.event")
@@ -313,7 +330,8 @@ class Incident(Aggregate):
             users = [f.id for f in self.facts() if f.type != "ClaimReceived" and claim in (f.data.get("claim_ref"), f.data.get("scope"))]
             if users:
                 raise DomainError(
-                    f"events about claim {claim!r} are still live ({', '.join(users)}); void them first",
+                    Text("events about claim {claim} are still live ({events}); void them first",
+                         claim=repr(claim), events=", ".join(users)),
                     "EventVoided.event",
                 )
 
@@ -359,15 +377,16 @@ class Incident(Aggregate):
     def _live_entry(self, ref: Any, field: str, stored: Any = None) -> list[Any]:
         version = _version_of(ref)
         if version is None or not 1 <= version <= self.version:
-            raise DomainError(f"no event {ref!r} in this incident", field)
+            raise DomainError(Text("no event {ref} in this incident", ref=repr(ref)), field)
         if ref in self.voided:
-            raise DomainError(f"event {ref} was already voided by {self.voided[ref]}", field)
+            raise DomainError(Text("event {ref} was already voided by {by}", ref=ref, by=self.voided[ref]), field)
         if ref not in self.entries and stored is not None and stored.originator_version == version \
                 and public_type(stored) == "NoteAdded":
             return ["NoteAdded", stored.on, stored.at, stored.by, stored.role, {}, None]
         if ref not in self.entries:
             raise DomainError(
-                f"event {ref} cannot be voided or decided on (a voiding, reminder, closing or reopening)", field
+                Text("event {ref} cannot be voided or decided on (a voiding, reminder, closing or reopening)",
+                     ref=ref), field
             )
         return self.entries[ref]
 
@@ -400,12 +419,13 @@ class Incident(Aggregate):
 def check_reference(reference: Any) -> None:
     """An incident reference: a short name without "/" (it names the incident as POLICY/REFERENCE)."""
     if not isinstance(reference, str) or not 1 <= len(reference) <= 100:
-        raise DomainError("must be a string of 1 to 100 characters", "reference")
+        raise DomainError(Text("must be a string of 1 to 100 characters"), "reference")
     problem = name_problem(reference)
     if problem:
         raise DomainError(problem, "reference")
     if "/" in reference:
-        raise DomainError(f"{shown(reference)} contains '/', which separates policy and reference", "reference")
+        raise DomainError(Text("{reference} contains '/', which separates policy and reference",
+                               reference=shown(reference)), "reference")
 
 
 def public_type(event: Any) -> str:
@@ -434,9 +454,10 @@ def _version_of(ref: Any) -> int | None:
 def _check_role(kind: str, actor: Actor) -> None:
     if actor.role != "operator" and actor.role not in RECORDED_BY[kind]:
         allowed = " or ".join(sorted(RECORDED_BY[kind]))
-        raise NotPermitted(f"{kind} is recorded by {allowed}, not by {actor.role}", "type")
+        raise NotPermitted(Text("{kind} is recorded by {allowed}, not by {role}",
+                                kind=kind, allowed=allowed, role=actor.role), "type")
 
 
 def _check_not_future(on: str, today: dt.date) -> None:
     if on > today.isoformat():
-        raise DomainError(f"{on} is in the future (today is {today})", "on")
+        raise DomainError(Text("{on} is in the future (today is {today})", on=on, today=today), "on")

@@ -11,6 +11,7 @@ from eventsourcing.domain import Aggregate
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, ValidationError
 
 from events.errors import AlreadySent, DomainError, NotPermitted
+from events.texts import Text
 from events.values import (
     JST, Actor, Address, EventFields, EventVoided, IsoDate, IsoInstant, Name, NameOrBlank, Yen, error_from_validation,
     shown,
@@ -133,7 +134,7 @@ def mid_term_start(applied_on: dt.date) -> dt.datetime:
 def parse_terms(payload: Any) -> PolicyTerms:
     """Validate a policy object, fill presets and defaults, check consistency."""
     if not isinstance(payload, dict):
-        raise DomainError("must be a JSON object", "policy")
+        raise DomainError(Text("must be a JSON object"), "policy")
     try:
         given = PolicyInput.model_validate(payload)
     except ValidationError as exc:
@@ -147,39 +148,39 @@ def parse_terms(payload: Any) -> PolicyTerms:
         preset[2] if preset else None
     )
     if liability is None:
-        raise DomainError("is required when no pattern is given", "policy.liability_limit_yen")
+        raise DomainError(Text("is required when no pattern is given"), "policy.liability_limit_yen")
     if expense is None:
-        raise DomainError("is required when no pattern is given", "policy.expense_limit_yen")
+        raise DomainError(Text("is required when no pattern is given"), "policy.expense_limit_yen")
     sublimit = given.third_party_sublimit_yen
     if sublimit is None:
         sublimit = preset[1] if preset and given.expense_limit_yen is None else expense
     if sublimit > liability:
         raise DomainError(
-            f"{sublimit:,} exceeds the liability limit {liability:,}",
+            Text("{sublimit:,} exceeds the liability limit {liability:,}", sublimit=sublimit, liability=liability),
             "policy.third_party_sublimit_yen",
         )
 
     programme_start = dt.datetime.fromisoformat(given.period_start)
     end = dt.datetime.fromisoformat(given.period_end)
     if end <= programme_start:
-        raise DomainError("must be after period_start", "policy.period_end")
+        raise DomainError(Text("must be after period_start"), "policy.period_end")
     start = programme_start
     if given.enrolment_applied_on is not None:
         start = mid_term_start(dt.date.fromisoformat(given.enrolment_applied_on))
         if start <= programme_start:
             raise DomainError(
-                "a mid-term enrolment must start after the programme starts; "
-                "enrol in the programme itself instead",
+                Text("a mid-term enrolment must start after the programme starts; "
+                     "enrol in the programme itself instead"),
                 "policy.enrolment_applied_on",
             )
         if start >= end:
             raise DomainError(
-                f"coverage would start {start.date()}, at or after the period ends",
+                Text("coverage would start {start}, at or after the period ends", start=start.date()),
                 "policy.enrolment_applied_on",
             )
     inception = dt.datetime.fromisoformat(given.initial_inception) if given.initial_inception else start
     if inception > start:
-        raise DomainError("cannot be after the period starts", "policy.initial_inception")
+        raise DomainError(Text("cannot be after the period starts"), "policy.initial_inception")
 
     return PolicyTerms(
         number=given.number,
@@ -243,11 +244,12 @@ def validate_policy_event(payload: Any) -> tuple[str, dict[str, Any]]:
     """Check one policy event (``PremiumDebited``, ``PremiumDebitFailed``, or the system's
     ``ReminderSent``): its type and fields as plain data; a DomainError naming the field."""
     if not isinstance(payload, dict):
-        raise DomainError("an event must be a JSON object", None)
+        raise DomainError(Text("an event must be a JSON object"), None)
     kind = payload.get("type")
     if not isinstance(kind, str) or kind not in POLICY_SCHEMAS:
-        raise DomainError(f"unknown policy event type {shown(kind)}; one of {', '.join(POLICY_EVENT_TYPES)}"
-                          if kind is not None else "is required", "type")
+        raise DomainError(Text("unknown policy event type {kind}; one of {types}",
+                               kind=shown(kind), types=", ".join(POLICY_EVENT_TYPES))
+                          if kind is not None else Text("is required"), "type")
     fields = {k: v for k, v in payload.items() if k != "type"}
     try:
         model = POLICY_SCHEMAS[kind].model_validate(fields)
@@ -325,7 +327,7 @@ class Policy(Aggregate):
     @classmethod
     def issue(cls, terms: PolicyTerms, by: str, role: str, timestamp: dt.datetime) -> "Policy":
         if role not in ("staff", "operator"):
-            raise DomainError("only insurer staff may issue a policy", "role")
+            raise DomainError(Text("only insurer staff may issue a policy"), "role")
         data = asdict(terms)
         data["riders"] = list(terms.riders)
         return cls._create(
@@ -352,28 +354,31 @@ class Policy(Aggregate):
         """Record one validated policy event (``validate_policy_event``); its id (``e<version>``)."""
         if actor.role != "operator" and actor.role not in POLICY_RECORDED_BY[kind]:
             allowed = " or ".join(sorted(POLICY_RECORDED_BY[kind]))
-            raise NotPermitted(f"{kind} is recorded by {allowed}, not by {actor.role}", "type")
+            raise NotPermitted(Text("{kind} is recorded by {allowed}, not by {role}",
+                                    kind=kind, allowed=allowed, role=actor.role), "type")
         if fields["on"] > today.isoformat():
-            raise DomainError(f"{fields['on']} is in the future (today is {today})", "on")
+            raise DomainError(Text("{on} is in the future (today is {today})", on=fields["on"], today=today), "on")
         data = fields["data"]
         if kind == "ReminderSent":
             key = f"{data['deadline']}||{data['due']}|{data['offset_days']}"
             if key in self.reminders:
-                raise AlreadySent(f"this reminder was already sent (e{self.reminders[key]})", "ReminderSent")
+                raise AlreadySent(Text("this reminder was already sent ({event})",
+                                       event=f"e{self.reminders[key]}"), "ReminderSent")
         elif kind == "EventVoided":
             self._check_void(data["event"], fields["on"])
         else:
             cancelled = self.cancelled_on
             if cancelled is not None:
-                raise DomainError(f"the policy was cancelled from its start by the second failed debit in a row "
-                                  f"({cancelled}); nothing more is debited", "type")
+                raise DomainError(Text("the policy was cancelled from its start by the second failed debit in a row "
+                                       "({cancelled}); nothing more is debited", cancelled=cancelled), "type")
             live = self.live_debits
             if live and fields["on"] < live[-1][1]:
-                raise DomainError(f"is before the last debit recorded ({live[-1][0]} on {live[-1][1]});"
-                                  " record debits in the order they happened", f"{kind}.on")
+                raise DomainError(Text("is before the last debit recorded ({event} on {on}); "
+                                       "record debits in the order they happened",
+                                       event=live[-1][0], on=live[-1][1]), f"{kind}.on")
             paid = next((d for d in live if d[0] == "PremiumDebited"), None)
             if kind == "PremiumDebitFailed" and paid is not None:
-                raise DomainError(f"the premium was debited on {paid[1]}: no debit is due to fail", "type")
+                raise DomainError(Text("the premium was debited on {on}: no debit is due to fail", on=paid[1]), "type")
         self.trigger_event(getattr(self, kind), by=actor.user, role=actor.role, timestamp=timestamp, **fields)
         return f"e{self.version}"
 
@@ -383,12 +388,13 @@ class Policy(Aggregate):
         field = "EventVoided.event"
         found = next((d for d in self.debits if f"e{d[4]}" == ref), None)
         if found is None:
-            raise DomainError(f"no debit event {shown(ref)} on this policy (only a debit or a failed debit is voided)",
-                              field)
+            raise DomainError(Text("no debit event {event} on this policy (only a debit or a failed debit is voided)",
+                                   event=shown(ref)), field)
         if ref in self.voided:
-            raise DomainError(f"event {ref} was already voided by {self.voided[ref][0]}", field)
+            raise DomainError(Text("event {ref} was already voided by {by}", ref=ref, by=self.voided[ref][0]), field)
         if on < found[1]:
-            raise DomainError(f"is before the event it voids ({found[0]} on {found[1]})", "EventVoided.on")
+            raise DomainError(Text("is before the event it voids ({event} on {on})", event=found[0], on=found[1]),
+                              "EventVoided.on")
 
     def _apply(self, event: "Policy.Recorded") -> None:
         kind = type(event).__name__
@@ -405,7 +411,8 @@ class Policy(Aggregate):
     def register_incident(self, incident_id: uuid.UUID, reference: str, timestamp: dt.datetime) -> None:
         if reference in self.incidents:
             raise DomainError(
-                f"policy {self.terms_data['number']} already has an incident {reference!r}",
+                Text("policy {number} already has an incident {reference}",
+                     number=self.terms_data["number"], reference=repr(reference)),
                 "reference",
             )
         self.trigger_event(

@@ -29,6 +29,7 @@ from pydantic import (
 )
 
 from events.errors import DomainError
+from events.texts import Text
 
 JST = ZoneInfo("Asia/Tokyo")
 MIN_YEAR, MAX_YEAR = 1900, 2999  # business dates outside these are typing mistakes
@@ -106,12 +107,13 @@ class Actor:
 
     def __post_init__(self) -> None:
         if self.role not in ROLES:
-            raise DomainError(f"unknown role {shown(self.role)}; one of {', '.join(ROLES)}", "role")
+            raise DomainError(Text("unknown role {role}; one of {roles}",
+                                   role=shown(self.role), roles=', '.join(ROLES)), "role")
         if not isinstance(self.user, str) or not self.user:
-            raise DomainError("a user name is required", "user")
+            raise DomainError(Text("a user name is required"), "user")
         problem = name_problem(self.user)
         if problem or len(self.user) > NAME_MAX:
-            raise DomainError(problem or f"is longer than {NAME_MAX} characters", "user")
+            raise DomainError(problem or Text("is longer than {name_max} characters", name_max=NAME_MAX), "user")
 
 
 def shown(value: Any, limit: int = SHOWN_MAX) -> str:
@@ -142,9 +144,9 @@ def name_problem(value: str) -> str | None:
     characters (外字) are fine."""
     found = _refused_char(value, NAME_REFUSED)
     if found:
-        return f"contains {found}; a name must be printable on one line"
+        return Text("contains {found}; a name must be printable on one line", found=found)
     if value != value.strip():
-        return f"may not begin or end with a space (got {shown(value)})"
+        return Text("may not begin or end with a space (got {value})", value=shown(value))
     return None
 
 
@@ -158,7 +160,8 @@ def _name(value: str) -> str:
 def _text(value: str) -> str:
     found = _refused_char(value, TEXT_REFUSED, allowed="\t\n\r")
     if found:
-        raise ValueError(f"contains {found}; text may hold tabs and line breaks, no other control characters")
+        raise ValueError(Text("contains {found}; text may hold tabs and line breaks, no other control characters",
+                              found=found))
     return value
 
 
@@ -166,11 +169,11 @@ def _iso_date(value: Any) -> str:
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
         return value.isoformat()
     if not isinstance(value, str) or not DATE_FORM.fullmatch(value):
-        raise ValueError(f"must be a date written YYYY-MM-DD (got {shown(value)})")
+        raise ValueError(Text("must be a date written YYYY-MM-DD (got {value})", value=shown(value)))
     try:
         day = dt.date.fromisoformat(value)
     except ValueError:
-        raise ValueError(f"{value!r} is not a real date (YYYY-MM-DD)") from None
+        raise ValueError(Text("{value} is not a real date (YYYY-MM-DD)", value=repr(value))) from None
     _check_year(day.year, value)
     return day.isoformat()
 
@@ -183,7 +186,8 @@ def parse_date(value: str) -> dt.date:
 
 def _check_year(year: int, value: Any) -> None:
     if not MIN_YEAR <= year <= MAX_YEAR:
-        raise ValueError(f"{value!r} is not a plausible date (years {MIN_YEAR} to {MAX_YEAR})")
+        raise ValueError(Text("{value} is not a plausible date (years {min_year} to {max_year})",
+                              value=repr(value), min_year=MIN_YEAR, max_year=MAX_YEAR))
 
 
 def _iso_instant(value: Any) -> str:
@@ -192,16 +196,17 @@ def _iso_instant(value: Any) -> str:
     elif isinstance(value, str):
         if not INSTANT_FORM.fullmatch(value):
             raise ValueError(
-                f"must be an instant YYYY-MM-DDTHH:MM[:SS[.ffffff]] with an offset (+09:00) or Z (got {shown(value)})"
+                Text("must be an instant YYYY-MM-DDTHH:MM[:SS[.ffffff]] with an offset (+09:00) or Z (got {value})",
+                     value=shown(value))
             )
         try:
             parsed = dt.datetime.fromisoformat(value)
         except ValueError:
-            raise ValueError(f"{value!r} is not a real instant") from None
+            raise ValueError(Text("{value} is not a real instant", value=repr(value))) from None
     else:
-        raise ValueError("must be an ISO-8601 instant with an offset")
+        raise ValueError(Text("must be an ISO-8601 instant with an offset"))
     if parsed.tzinfo is None:
-        raise ValueError("must carry a UTC offset, e.g. 2005-06-01T09:30:00+09:00")
+        raise ValueError(Text("must carry a UTC offset, e.g. 2005-06-01T09:30:00+09:00"))
     _check_year(parsed.year, value)
     return parsed.isoformat()
 
@@ -210,7 +215,7 @@ IsoDate = Annotated[str, BeforeValidator(_iso_date)]
 IsoInstant = Annotated[str, BeforeValidator(_iso_instant)]
 Yen = Annotated[StrictInt, Field(ge=0, le=10**15)]
 Count = Annotated[StrictInt, Field(ge=0, le=10**10)]
-Text = Annotated[StrictStr, Field(max_length=2000), AfterValidator(_text)]  # free text: tabs, line breaks
+FreeText = Annotated[StrictStr, Field(max_length=2000), AfterValidator(_text)]  # free text: tabs, line breaks
 Name = Annotated[StrictStr, Field(min_length=1, max_length=NAME_MAX), AfterValidator(_name)]
 NameOrBlank = Annotated[StrictStr, Field(max_length=NAME_MAX), AfterValidator(_name)]
 Address = Annotated[StrictStr, Field(min_length=1, max_length=320), AfterValidator(_name)]
@@ -218,7 +223,7 @@ Address = Annotated[StrictStr, Field(min_length=1, max_length=320), AfterValidat
 
 def _unique(items: list[str]) -> list[str]:
     if len(set(items)) != len(items):
-        raise ValueError("lists an item twice")
+        raise ValueError(Text("lists an item twice"))
     return items
 
 
@@ -229,16 +234,17 @@ class EventFields(BaseModel):
 
     on: IsoDate | None = None
     at: IsoInstant | None = None
-    note: Text | None = None
+    note: FreeText | None = None
 
     @model_validator(mode="after")
     def _one_business_date(self) -> "EventFields":
         if self.on is None and self.at is None:
-            raise FieldError("on", "is required: the business date `on` (YYYY-MM-DD), or `at` (an instant)")
+            raise FieldError("on", Text("is required: the business date `on` (YYYY-MM-DD), or `at` (an instant)"))
         if self.on is not None and self.at is not None:
             on_from_at = dt.datetime.fromisoformat(self.at).astimezone(JST).date().isoformat()
             if on_from_at != self.on:
-                raise FieldError("at", f"{self.at} is not on {self.on} in JST (`on` and `at` name different days)")
+                raise FieldError("at", Text("{at} is not on {on} in JST (`on` and `at` name different days)",
+                                            at=self.at, on=self.on))
         return self
 
     def business_date(self) -> str:
@@ -303,7 +309,7 @@ class CallCenterOperated(EventFields):
     @model_validator(mode="after")
     def _ordered(self) -> "CallCenterOperated":
         if self.to < self.from_:
-            raise FieldError("to", f"{self.to} is before `from` {self.from_}")
+            raise FieldError("to", Text("{to} is before `from` {from_}", to=self.to, from_=self.from_))
         return self
 
 
@@ -315,11 +321,12 @@ class CondolenceSent(EventFields):
 def _expense_category(value: Any) -> Any:
     if value == "litigation":
         raise ValueError(
-            "litigation costs are not an expense: record them as DefenceCostPaid "
-            "on their claim (they belong to the liability part)"
+            Text("litigation costs are not an expense: record them as DefenceCostPaid "
+                 "on their claim (they belong to the liability part)")
         )
     if value in OWN_EVENT_CATEGORIES:
-        raise ValueError(f"{value} has its own event: record it as {OWN_EVENT_CATEGORIES[value]}")
+        raise ValueError(Text("{value} has its own event: record it as {event}",
+                              value=value, event=OWN_EVENT_CATEGORIES[value]))
     return value
 
 
@@ -364,7 +371,7 @@ class ClaimResolved(EventFields):
     @model_validator(mode="after")
     def _nothing_owed_when_dropped(self) -> "ClaimResolved":
         if self.outcome in ("withdrawn", "dismissed") and self.amount_yen:
-            raise FieldError("amount_yen", f"must be 0: a {self.outcome} claim owes no damages")
+            raise FieldError("amount_yen", Text("must be 0: a {outcome} claim owes no damages", outcome=self.outcome))
         return self
 
 
@@ -385,7 +392,7 @@ class ExclusionApplied(EventFields):
 class CoverageDecided(EventFields):
     event: Name
     covered: StrictBool
-    reason: Text = ""
+    reason: FreeText = ""
 
 
 class InsurerPaid(EventFields):
@@ -394,11 +401,11 @@ class InsurerPaid(EventFields):
 
 
 class IncidentClosed(EventFields):
-    reason: Text = ""
+    reason: FreeText = ""
 
 
 class IncidentReopened(EventFields):
-    reason: Text = ""
+    reason: FreeText = ""
 
 
 class NoteAdded(EventFields):
@@ -433,7 +440,8 @@ class OtherInsuranceDeclared(EventFields):
     @model_validator(mode="after")
     def _coinsurance_of_expenses_only(self) -> "OtherInsuranceDeclared":
         if self.part == "liability" and self.coinsurance_pct != 100:
-            raise FieldError("coinsurance_pct", "applies to the expense part only: leave it out (100) for liability")
+            raise FieldError("coinsurance_pct",
+                             Text("applies to the expense part only: leave it out (100) for liability"))
         return self
 
 
@@ -476,25 +484,63 @@ RECORDED_BY.update(
 )
 
 
+# pydantic's own messages a form can meet, as texts (so a page can say them in Japanese):
+# by error type, the English templates (pydantic's wording) filled from the error's ``ctx``;
+# one is used only when it gives pydantic's message exactly, else the message as it is.
+PYDANTIC_TEXTS: dict[str, tuple[str, ...]] = {
+    "greater_than_equal": ("Input should be greater than or equal to {ge}",),
+    "less_than_equal": ("Input should be less than or equal to {le}",),
+    "int_type": ("Input should be a valid integer",),
+    "string_type": ("Input should be a valid string",),
+    "bool_type": ("Input should be a valid boolean",),
+    "list_type": ("Input should be a valid list",),
+    "literal_error": ("Input should be {expected}",),
+    "string_too_short": ("String should have at least {min_length} character",
+                         "String should have at least {min_length} characters"),
+    "string_too_long": ("String should have at most {max_length} character",
+                        "String should have at most {max_length} characters"),
+    "too_short": ("List should have at least {min_length} item after validation, not {actual_length}",
+                  "List should have at least {min_length} items after validation, not {actual_length}"),
+    "too_long": ("List should have at most {max_length} item after validation, not {actual_length}",
+                 "List should have at most {max_length} items after validation, not {actual_length}"),
+}
+
+
+def _pydantic_text(error: Any) -> str:
+    """pydantic's message of ``error`` as a ``Text`` when one of ours says it exactly."""
+    ctx = error.get("ctx") or {}
+    for template in PYDANTIC_TEXTS.get(error["type"], ()):
+        try:
+            text = Text(template, **{name: value for name, value in ctx.items() if "{" + name + "}" in template})
+        except (KeyError, TypeError):  # a parameter missing, or not a number or a string
+            continue
+        if text == error["msg"]:
+            return text
+    return error["msg"]
+
+
 def error_from_validation(exc: ValidationError, prefix: str = "") -> DomainError:
-    """The first problem of a pydantic error as one clear DomainError."""
+    """The first problem of a pydantic error as one clear DomainError (its message a ``Text``
+    when it is one of ours or one of ``PYDANTIC_TEXTS``)."""
     first = exc.errors()[0]
     loc = ".".join("from" if part == "from_" else _loc_part(part) for part in first["loc"])
     cause = first.get("ctx", {}).get("error")
     if isinstance(cause, FieldError):
         loc = ".".join(p for p in (loc, cause.field) if p)
     field = ".".join(p for p in (prefix, loc) if p) or None
-    message = first["msg"]
+    message = _pydantic_text(first)
     if message.startswith("Value error, "):
         message = message[len("Value error, "):]
+        if isinstance(cause, ValueError) and cause.args and cause.args[0] == message:
+            message = cause.args[0]  # our own Text, as raised
     if first["type"] == "extra_forbidden":
-        message = "is not a field of this event type"
+        message = Text("is not a field of this event type")
     elif first["type"] == "missing":
-        message = "is required"
+        message = Text("is required")
     elif "input" in first and first["type"] not in ("value_error",) and not isinstance(
         first["input"], (dict, list)
     ):
-        message = f"{message} (got {shown(first['input'])})"
+        message = Text("{problem} (got {input})", problem=message, input=shown(first["input"]))
     return DomainError(message, field)
 
 
@@ -512,11 +558,11 @@ def validate_event(payload: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     first. Raises DomainError naming the field at fault.
     """
     if not isinstance(payload, dict):
-        raise DomainError("an event must be a JSON object", None)
+        raise DomainError(Text("an event must be a JSON object"), None)
     kind = payload.get("type")
     if not isinstance(kind, str) or kind not in SCHEMAS:
         raise DomainError(
-            f"unknown event type {shown(kind)}" if kind is not None else "is required", "type"
+            Text("unknown event type {kind}", kind=shown(kind)) if kind is not None else Text("is required"), "type"
         )
     fields = {k: v for k, v in payload.items() if k != "type"}
     try:

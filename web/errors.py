@@ -8,6 +8,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from casemgr.errors import DomainError, NotFound, NotPermitted
+from web.filters import refusal
 from web.htmx import render
 
 
@@ -19,11 +20,13 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(NotPermitted)
     def _not_permitted(exc: NotPermitted):  # type: ignore[no-untyped-def]
-        return render("error.html", "error_fragment.html", status=403, title=_("Not allowed"), message=str(exc))
+        return render("error.html", "error_fragment.html", status=403, title=_("Not allowed"),
+                      message=refusal(exc, with_field=True))
 
     @app.errorhandler(DomainError)
     def _refused(exc: DomainError):  # type: ignore[no-untyped-def]
-        return render("error.html", "error_fragment.html", status=422, title=_("Refused"), message=str(exc))
+        return render("error.html", "error_fragment.html", status=422, title=_("Refused"),
+                      message=refusal(exc, with_field=True))
 
     @app.errorhandler(CSRFError)
     def _csrf(exc: CSRFError):  # type: ignore[no-untyped-def]

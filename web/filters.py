@@ -8,6 +8,7 @@ from flask import Flask
 from flask_babel import get_locale
 
 from casemgr.texts import localize
+from events.errors import DomainError
 from events.values import JST
 
 
@@ -30,6 +31,13 @@ def localized(text: str | None) -> str:
     """A sentence of the core (a deadline's rule, a statement line's rule, a flag) in the
     user's language; anything else as it is."""
     return "" if text is None else localize(text, get_locale())
+
+
+def refusal(exc: DomainError, with_field: bool = False) -> str:
+    """The core's refusal in the user's language, to show beside its field (or, ``with_field``,
+    on top of a form as ``field: message``, like ``str(exc)``). The API keeps the English."""
+    message = localize(exc.message, get_locale())
+    return f"{exc.field}: {message}" if with_field and exc.field else message
 
 
 def init_app(app: Flask) -> None:

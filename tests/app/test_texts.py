@@ -1,6 +1,7 @@
 """The core's sentences in two languages (casemgr.texts): the English is today's wording,
 word for word; every template the rules write has its Japanese with the same
-placeholders; and the read model keeps a rule's structure, on SQLite and PostgreSQL."""
+placeholders; every refusal a form can meet is a text with its Japanese (decision 62);
+and the read model keeps a rule's structure, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -20,11 +21,11 @@ from casemgr.rules.deadlines import deadlines
 from casemgr.rules.facts import Facts
 from casemgr.texts import Text, catalogue, decode, encode, localize, placeholders, templates
 from events.policy import RIDERS, parse_terms
-from events.values import CAUSES, CLAIM_KINDS, EXCLUSION_REASONS, OUTCOMES, OWN_EVENT_CATEGORIES
+from events.values import CAUSES, CLAIM_KINDS, EXCLUSION_REASONS, OUTCOMES, OWN_EVENT_CATEGORIES, PYDANTIC_TEXTS
 from tests.app.test_properties import FAST, build, policies, stories
 from tests.conftest import OPERATOR, ROOT
 
-CORE = ROOT / "casemgr"
+CORE = (ROOT / "casemgr", ROOT / "events")
 JA = catalogue("ja")
 # The words the rules pass as parameters, from the vocabulary: exclusion reasons, causes,
 # outcomes, claim kinds (as words; a rider's as its code too), expenses with their own
@@ -35,12 +36,13 @@ WORDS = (
     | {category.replace("_", " ") for category in OWN_EVENT_CATEGORIES}
     | set(calendar.WEEKDAYS)
 )
+PYDANTIC = {template for templates in PYDANTIC_TEXTS.values() for template in templates}  # pydantic's messages
 
 
 def literal_templates() -> dict[str, str]:
-    """Every ``Text("...")`` written in the core's code -> where."""
+    """Every ``Text("...")`` written in the core's code (``casemgr`` and ``events``) -> where."""
     found = {}
-    for path in sorted(CORE.rglob("*.py")):
+    for path in sorted(p for package in CORE for p in package.rglob("*.py")):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "Text"
                     and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
@@ -49,7 +51,7 @@ def literal_templates() -> dict[str, str]:
 
 
 def known_templates() -> set[str]:
-    return set(literal_templates()) | {PROPOSED_EXCLUSION} | WORDS
+    return set(literal_templates()) | {PROPOSED_EXCLUSION} | WORDS | PYDANTIC
 
 
 def texts_of(log: dict) -> list[Text]:
@@ -136,6 +138,7 @@ def test_every_template_written_in_the_core_has_its_japanese():
     missing = {template: where for template, where in literal_templates().items() if template not in JA}
     assert not missing, missing
     assert PROPOSED_EXCLUSION in JA
+    assert not PYDANTIC - set(JA), sorted(PYDANTIC - set(JA))
     assert not WORDS - set(JA), sorted(WORDS - set(JA))
 
 
@@ -170,6 +173,83 @@ def test_every_text_of_any_incident_is_said_in_japanese(policy, events):
     s = statement(terms, facts)
     for text in [d.rule for d in deadlines(terms, facts)] + [line.rule for line in s.lines] + list(s.flags):
         assert templates(text) <= set(JA), (str(text), templates(text) - set(JA))
+
+
+# -- the core's refusals are texts too (decision 62) -----------------------------------------------
+
+# Where a refusal a person can meet in the web app is worded: all of events/ and the
+# application modules a form reaches.
+REFUSING = sorted((ROOT / "events").glob("*.py")) + [
+    ROOT / "casemgr" / name for name in ("accounts.py", "application.py", "diagnosis.py", "service.py")]
+ERRORS = {"DomainError", "NotPermitted", "NotFound", "ConcurrentUpdate", "AlreadySent"}
+
+
+def refusals() -> list[tuple[ast.expr, str]]:
+    """The message of every ``DomainError(...)`` (and subclass) raised in ``REFUSING``, of every
+    ``FieldError`` and ``ValueError`` of a validator in events/values.py, and what
+    ``name_problem`` returns (a refusal's message too) -> where."""
+    found = []
+    for path in REFUSING:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        validators = path.name == "values.py"
+        for node in ast.walk(tree):
+            where = f"{path.relative_to(ROOT)}:{getattr(node, 'lineno', 0)}"
+            if isinstance(node, ast.Call):
+                name = getattr(node.func, "id", getattr(node.func, "attr", None))
+                at = 1 if name == "FieldError" else 0
+                if (name in ERRORS or validators and name in ("FieldError", "ValueError")) and len(node.args) > at:
+                    found.append((node.args[at], where))
+            elif validators and isinstance(node, ast.FunctionDef) and node.name == "name_problem":
+                found += [(r.value, where) for r in ast.walk(node) if isinstance(r, ast.Return)
+                          and not (isinstance(r.value, ast.Constant) and r.value.value is None)]
+    return found
+
+
+def not_a_text(message: ast.expr) -> list[ast.expr]:
+    """The parts of a message that are neither ``Text("literal", ...)`` nor a name holding
+    one (``problem or Text(...)``, ``Text(...) if ... else Text(...)`` are fine)."""
+    if isinstance(message, ast.BoolOp):
+        return [part for value in message.values for part in not_a_text(value)]
+    if isinstance(message, ast.IfExp):
+        return not_a_text(message.body) + not_a_text(message.orelse)
+    if isinstance(message, ast.Name) or text_call(message):
+        return []
+    return [message]
+
+
+def text_call(node: ast.expr) -> bool:
+    return (isinstance(node, ast.Call) and getattr(node.func, "id", None) == "Text" and len(node.args) == 1
+            and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str))
+
+
+def refusal_texts() -> list[tuple[ast.Call, str]]:
+    """Every ``Text("...")`` written in the refusing modules -> where."""
+    return [(node, f"{path.relative_to(ROOT)}:{node.lineno}") for path in REFUSING
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))) if text_call(node)]
+
+
+def test_every_refusal_a_form_can_meet_is_a_text_not_an_f_string_or_plain_literal():
+    assert len(refusals()) > 180  # the scan finds them (196 when written)
+    wrong = [f"{where}: {ast.unparse(part)[:90]}" for message, where in refusals() for part in not_a_text(message)]
+    assert not wrong, "\n".join(wrong)
+
+
+def test_every_refusal_text_has_its_japanese_with_the_same_placeholders():
+    texts = refusal_texts()
+    assert len(texts) > 180
+    for node, where in texts:
+        template = node.args[0].value
+        assert JA.get(template), f"{where}: no Japanese for {template!r}"
+        if node.keywords:  # a template without parameters is said as written (braces and all)
+            assert {k.arg for k in node.keywords} == placeholders(template), where
+            assert placeholders(JA[template]) == placeholders(template), where
+            assert formatted(JA[template]) == formatted(template), where
+
+
+@pytest.mark.parametrize("error_type", sorted(PYDANTIC_TEXTS))
+def test_pydantic_messages_have_their_japanese_with_the_same_placeholders(error_type):
+    for template in PYDANTIC_TEXTS[error_type]:
+        assert JA.get(template) and placeholders(JA[template]) == placeholders(template)
 
 
 # -- the read model keeps the structure ------------------------------------------------------------

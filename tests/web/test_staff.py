@@ -210,11 +210,11 @@ def test_custom_limits_and_a_mid_term_enrolment_are_stored_as_given(client):
 
 
 @pytest.mark.parametrize("change, field, message", [
-    ({"annual_revenue_yen": "-5"}, "annual_revenue_yen", "greater than or equal to 0"),
-    ({"period_end": "2005-01-01T16:00"}, "period_end", "must be after period_start"),
+    ({"annual_revenue_yen": "-5"}, "annual_revenue_yen", "0以上の数を入力してください"),  # the core's, in Japanese
+    ({"period_end": "2005-01-01T16:00"}, "period_end", "保険期間の開始より後の日時にしてください"),
     ({"annual_revenue_yen": "a lot"}, "annual_revenue_yen", "整数"),
-    ({"programme": "P2"}, "programme", "not one of yours"),
-    ({"number": "SK-2"}, "number", "taken"),
+    ({"programme": "P2"}, "programme", "団体契約 P2 はご担当ではありません"),
+    ({"number": "SK-2"}, "number", "この証券番号は使われています"),
 ])
 def test_a_bad_field_shows_its_error_beside_it_and_stores_nothing(client, change, field, message):
     login(client, SATO)

@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from casemgr.errors import DomainError
 from web.admin import bp
 from web.auth import current_actor
+from web.filters import refusal
 from web.htmx import render
 
 FORMS: dict[str, tuple[str, ...]] = {  # form -> its fields (the core's field names where they match)
@@ -51,7 +52,7 @@ def _page(status: int = 200, form: str | None = None, values: dict[str, str] | N
 def _refused(form: str, exc: DomainError):  # type: ignore[no-untyped-def]
     field = re.sub(r"\[\d+\]$", "", (exc.field or "").split(".")[-1])  # contacts[0] -> contacts
     values = {k: v for k, v in request.form.items() if k not in ("password", "csrf_token")}
-    return _page(422, form, values, {field if field in FORMS[form] else "": exc.message})
+    return _page(422, form, values, {field if field in FORMS[form] else "": refusal(exc)})
 
 
 def _done(message: str, section: str):  # type: ignore[no-untyped-def]

@@ -14,6 +14,7 @@ from casemgr.diagnosis import (
 )
 from casemgr.errors import DomainError, NotFound
 from web.auth import current_actor
+from web.filters import refusal
 from web.diagnosis import bp, charts
 from web.extensions import htmx
 from web.htmx import render
@@ -153,7 +154,7 @@ def _errors(exc: DomainError, found: Any, answers: dict[str, Any]) -> tuple[dict
         return ({q: _("Answer this question.") for q in missing},
                 _("%(count)d questions are not answered yet; nothing was saved. There is no score until "
                   "every question is answered.", count=len(missing)))
-    return {}, str(exc)
+    return {}, refusal(exc, with_field=True)
 
 
 def _questionnaire(business: str, found: Any, values: dict[str, Any] | None = None,

@@ -21,6 +21,7 @@ from annotated_types import MaxLen
 
 from casemgr.errors import DomainError
 from events.values import RECORDED_BY, SCHEMAS, IsoDate
+from web.filters import refusal
 from web.incidents import labels
 
 SKIPPED = {"at"}  # the form asks for the business date only; `at` stays for the API and imports
@@ -218,5 +219,5 @@ def field_errors(kind: str, exc: DomainError, extra: tuple[str, ...] = ()) -> di
     if path and path[0] == kind:
         path = path[1:]
     if path and path[0] in names:
-        return {path[0]: exc.message}
-    return {"": str(exc) if exc.field and exc.field not in ("type",) else exc.message}
+        return {path[0]: refusal(exc)}
+    return {"": refusal(exc, with_field=exc.field not in ("type",))}

@@ -16,6 +16,7 @@ from casemgr.readmodels.queries import Page
 from casemgr.terms import PATTERNS, mid_term_start
 from events.values import DEADLINES, JST
 from web.auth import current_actor
+from web.filters import refusal
 from web.extensions import htmx
 from web.htmx import render
 from web.staff import bp
@@ -84,7 +85,7 @@ def _own_programmes() -> tuple[str, ...]:
 
 
 def _failed(f: Listing, exc: DomainError) -> None:
-    f.errors[exc.field if exc.field in ("cursor", "per_page", "status") else ""] = exc.message
+    f.errors[exc.field if exc.field in ("cursor", "per_page", "status") else ""] = refusal(exc)
 
 
 # -- the deadline dashboard ----------------------------------------------------------------
@@ -215,7 +216,7 @@ def premium_preview(values: dict[str, Any]) -> dict[str, Any]:
                                                     values["industry"], revenue, bool(values["pl_insurance"]),
                                                     applied)
         except DomainError as exc:
-            out["problem"] = exc.message
+            out["problem"] = refusal(exc)
     return out
 
 
@@ -240,7 +241,7 @@ def new_policy():  # type: ignore[no-untyped-def]
         try:
             recorded = _service().issue_policy(current_actor(), payload)
         except DomainError as exc:
-            errors[field_of(exc.field)] = exc.message
+            errors[field_of(exc.field)] = refusal(exc)
         else:
             flash(_("Policy %(number)s issued.", number=payload["number"]))
             if recorded.view_error:
@@ -323,7 +324,7 @@ def _record_policy_event(number: str, payload: dict[str, Any], values: dict[str,
         except (NotFound, NotPermitted):
             raise
         except DomainError as exc:
-            errors[DEBIT_FIELD_OF.get(exc.field or "", "")] = exc.message
+            errors[DEBIT_FIELD_OF.get(exc.field or "", "")] = refusal(exc)
         else:
             if not htmx:
                 flash(_("Recorded as %(id)s.", id=recorded.id))
