@@ -53,4 +53,15 @@ def test_a_staff_user_sees_the_estimate_issues_the_policy_and_two_failed_debits_
     assert "始期にさかのぼって取消" in page.inner_text("#policy")
     assert page.locator("form.debit-form").count() == 0
     shot(page, "policy-cancelled-ja")
+
+    # The second failure was the bank's error: staff void it, and the policy stands again (P15).
+    row = page.locator("tr[data-event=e3]")
+    row.locator("details.void summary").click()
+    row.locator("input[name=reason]").fill("銀行側の誤り：引落しはできていた")
+    row.locator("details.void button[type=submit]").click()
+    page.wait_for_selector("tr.voided[data-event=e3]")
+    assert page.evaluate("() => window.__same_page") == marker  # no reload
+    assert page.locator(".cancelled").count() == 0 and page.locator("form.debit-form").count() == 1
+    assert "e4で取消: 銀行側の誤り" in page.inner_text("tr.voided[data-event=e3]")
+    shot(page, "policy-voided-ja")
     assert not errors, errors
