@@ -23,7 +23,7 @@ import random
 import secrets
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -470,21 +470,42 @@ class Accounts:
         """Who is told about an incident of that business and programme (DOMAIN §4.2):
         the business's contacts (in its language) and active insured users, and the
         active staff of the programme, each (e-mail, language), once each."""
-        found: dict[str, str] = {}
-        emails: list[str] = []
-        business = self._get(business_id(business_code), Business) if business_code else None
-        if business is not None:
-            for contact in business.contacts:
-                found.setdefault(contact, business.lang)
-            emails += business.users
-        programme = self._get(programme_id(programme_code), Programme) if programme_code else None
-        if programme is not None:
-            emails += programme.staff
-        for email in emails:
-            user = self._get(user_id(email), User)
-            if user is not None and user.active:
-                found.setdefault(user.email, user.lang)
-        return list(found.items())
+        return self.recipients_of([(business_code, programme_code)])[(business_code, programme_code)]
+
+    def recipients_of(self, pairs: Iterable[tuple[str | None, str | None]]) -> dict[tuple, list[tuple[str, str]]]:
+        """``recipients`` for many (business, programme) pairs, each business, programme and
+        user read from the store once (a sweep's listing names thousands of pairs, few programmes)."""
+        businesses: dict[str, Business | None] = {}
+        programmes: dict[str, Programme | None] = {}
+        users: dict[str, User | None] = {}
+        out: dict[tuple, list[tuple[str, str]]] = {}
+        for business_code, programme_code in pairs:
+            if (business_code, programme_code) in out:
+                continue
+            found: dict[str, str] = {}
+            emails: list[str] = []
+            if business_code:
+                if business_code not in businesses:
+                    businesses[business_code] = self._get(business_id(business_code), Business)
+                business = businesses[business_code]
+                if business is not None:
+                    for contact in business.contacts:
+                        found.setdefault(contact, business.lang)
+                    emails += business.users
+            if programme_code:
+                if programme_code not in programmes:
+                    programmes[programme_code] = self._get(programme_id(programme_code), Programme)
+                programme = programmes[programme_code]
+                if programme is not None:
+                    emails += programme.staff
+            for email in emails:
+                if email not in users:
+                    users[email] = self._get(user_id(email), User)
+                user = users[email]
+                if user is not None and user.active:
+                    found.setdefault(user.email, user.lang)
+            out[(business_code, programme_code)] = list(found.items())
+        return out
 
     # -- internals ----------------------------------------------------------------------
 

@@ -415,15 +415,12 @@ class CaseService:
         if actor.role not in SEES_ALL:
             raise NotPermitted(Text("only the system, admins and the console see every reminder"), "role")
         day = on or self.today()
-        out, cache = [], {}
-        for row, offset in self._queries.reminder_candidates(day, self.settings.reminder_offsets,
-                                                             self._accounts.reminder_offsets()):
-            key = (row.business, row.programme)
-            if key not in cache:
-                cache[key] = tuple(email for email, _ in self._accounts.recipients(*key))
-            out.append(DueReminder(row.incident, row.policy_number, row.reference, row.programme, row.business,
-                                   row.deadline, row.claim_ref, row.due, offset, row.status, row.rule, cache[key]))
-        return out
+        due = self._queries.reminder_candidates(day, self.settings.reminder_offsets, self._accounts.reminder_offsets())
+        recipients = self._accounts.recipients_of((row.business, row.programme) for row, _ in due)
+        return [DueReminder(row.incident, row.policy_number, row.reference, row.programme, row.business,
+                            row.deadline, row.claim_ref, row.due, offset, row.status, row.rule,
+                            tuple(email for email, _ in recipients[(row.business, row.programme)]))
+                for row, offset in due]
 
     # -- the workers' work (issue 8): statements kept current, reminders delivered once --------
 

@@ -202,6 +202,22 @@ def test_recipients_are_the_business_contacts_its_users_and_the_programme_staff_
     assert accounts.recipients("M-0002", "SHOKOKAI-2005") == [(BOB, "ja"), (SATO, "ja")]
 
 
+def test_recipients_of_many_pairs_are_each_pairs_own(accounts):
+    """The listing's batch (each business, programme and user read once) gives every pair what
+    it alone would: shared staff in each, a business's own contacts only in its pairs."""
+    accounts.update_business("M-0001", OPERATOR, contacts=["info@shop.example.jp", ALICE])
+    accounts.add_programme("CCI-TOKYO", "東京商工会議所", OPERATOR)
+    pairs = [("M-0001", "SHOKOKAI-2005"), ("M-0002", "SHOKOKAI-2005"), ("M-0001", "CCI-TOKYO"),
+             ("M-0002", "SHOKOKAI-2005"), (None, "SHOKOKAI-2005"), ("NOPE", None)]
+    assert accounts.recipients_of(pairs) == {
+        ("M-0001", "SHOKOKAI-2005"): [("info@shop.example.jp", "en"), (ALICE, "en"), (SATO, "ja")],
+        ("M-0002", "SHOKOKAI-2005"): [(BOB, "ja"), (SATO, "ja")],
+        ("M-0001", "CCI-TOKYO"): [("info@shop.example.jp", "en"), (ALICE, "en")],
+        (None, "SHOKOKAI-2005"): [(SATO, "ja")],
+        ("NOPE", None): [],
+    }
+
+
 def test_a_deactivated_user_gets_no_reminders(accounts):
     accounts.deactivate_user(SATO, OPERATOR)
     accounts.deactivate_user(ALICE, OPERATOR)
