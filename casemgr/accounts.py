@@ -486,7 +486,7 @@ class Accounts:
             emails: list[str] = []
             if business_code:
                 if business_code not in businesses:
-                    businesses[business_code] = self._get(business_id(business_code), Business)
+                    businesses[business_code] = self._get(business_id(business_code), Business, copy=False)
                 business = businesses[business_code]
                 if business is not None:
                     for contact in business.contacts:
@@ -494,13 +494,13 @@ class Accounts:
                     emails += business.users
             if programme_code:
                 if programme_code not in programmes:
-                    programmes[programme_code] = self._get(programme_id(programme_code), Programme)
+                    programmes[programme_code] = self._get(programme_id(programme_code), Programme, copy=False)
                 programme = programmes[programme_code]
                 if programme is not None:
                     emails += programme.staff
             for email in emails:
                 if email not in users:
-                    users[email] = self._get(user_id(email), User)
+                    users[email] = self._get(user_id(email), User, copy=False)
                 user = users[email]
                 if user is not None and user.active:
                     found.setdefault(user.email, user.lang)
@@ -509,9 +509,11 @@ class Accounts:
 
     # -- internals ----------------------------------------------------------------------
 
-    def _get(self, aggregate_id: uuid.UUID, kind: type[A]) -> A | None:
+    def _get(self, aggregate_id: uuid.UUID, kind: type[A], copy: bool = True) -> A | None:
+        """The aggregate, or None; ``copy=False`` for a read that changes nothing: the cached
+        aggregate itself, not a deep copy of it (a third of a lookup's time)."""
         try:
-            aggregate = self.app.repository.get(aggregate_id)
+            aggregate = self.app.repository.get(aggregate_id, deepcopy_from_cache=copy)
         except AggregateNotFoundError:
             return None
         return aggregate if isinstance(aggregate, kind) else None
