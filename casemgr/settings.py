@@ -41,6 +41,7 @@ class Settings:
     lease_seconds: int = 120  # a reminder being sent is left alone this long (then a crash is assumed)
     tick_seconds: int = 15  # how often beat checks for the sweep, re-deliveries and stale statements
     retry_seconds: int = 30  # a refused mail is tried again after this, doubling each time (at most an hour)
+    proxy_hops: int = 0  # reverse proxies in front of the web app whose X-Forwarded-For is trusted
 
     def offsets_for(self, programme_terms: Mapping[str, Any] | None) -> tuple[int, ...]:
         """The reminder offsets of a programme: its own (a programme file's ``reminder_offsets``),
@@ -71,6 +72,10 @@ class Settings:
         smtp_url = environ.get("CASEMGR_SMTP_URL", "")
         if smtp_url:
             parse_smtp_url(smtp_url)
+        hops = environ.get("CASEMGR_PROXY_HOPS", "0")
+        if not (hops.isascii() and hops.isdigit() and len(hops) == 1 and int(hops) <= 5):
+            raise DomainError("must be the number of reverse proxies in front of the web app, 0 to 5",
+                              "CASEMGR_PROXY_HOPS")
         clock = environ.get("CASEMGR_CLOCK", "")
         if clock and not (clock.startswith("file:") and len(clock) > 5):
             raise DomainError("must be empty (the system clock) or file:PATH (a clock that can be moved)",
@@ -85,7 +90,7 @@ class Settings:
                    environ.get("CASEMGR_MAIL_FROM") or "casemgr <casemgr@localhost>",
                    parse_time(environ.get("CASEMGR_SWEEP_AT", "09:00")), clock,
                    numbers["CASEMGR_LEASE_SECONDS"], numbers["CASEMGR_TICK_SECONDS"],
-                   numbers["CASEMGR_RETRY_SECONDS"])
+                   numbers["CASEMGR_RETRY_SECONDS"], int(hops))
 
     @property
     def broker(self) -> str:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from casemgr.bootstrap import Core, bootstrap
 from casemgr.clock import Clock
@@ -47,6 +48,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None,
     app.config.update(config or {})
     core = bootstrap(settings, clock)
     app.extensions["casemgr"] = core
+    if settings.proxy_hops:  # the client's address (login throttling, logs) from the trusted proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_hops)  # type: ignore[method-assign]
 
     extensions.htmx.init_app(app)
     extensions.csrf.init_app(app)

@@ -53,6 +53,46 @@ def test_the_session_cookie_is_httponly_and_samesite_lax(client):
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
 
 
+def test_failures_from_one_address_with_other_emails_do_not_lock_out_a_user(client):
+    """Many people share an address behind a NAT or a proxy: guesses at other e-mails do not
+    block a user's right password until the (higher) per-address limit."""
+    token = csrf(client)
+    for n in range(10):
+        assert client.post("/login", data={"email": f"nobody{n}@x.jp", "password": "wrong password!",
+                                           "csrf_token": token}).status_code == 401
+    assert client.post("/login", data={"email": SATO, "password": PASSWORD, "csrf_token": token}).status_code == 302
+
+
+def test_behind_a_trusted_proxy_the_clients_own_address_is_counted(sqlite_url, tmp_path, clock):
+    from web.auth import ADDRESS_FAILURES
+
+    app = create_app(Settings(sqlite_url, instance=str(tmp_path / "instance"), proxy_hops=1), clock=clock,
+                     config={"TESTING": True})
+    app.extensions["casemgr"].accounts.add_business("B1", "B1 株式会社", OPERATOR)
+    app.extensions["casemgr"].accounts.add_user(ALICE, "insured", "Alice", "ja", PASSWORD, OPERATOR, business="B1")
+    client = app.test_client()
+    token = csrf(client)
+
+    def post(email: str, password: str, forwarded: str) -> int:
+        return client.post("/login", data={"email": email, "password": password, "csrf_token": token},
+                           headers={"X-Forwarded-For": forwarded}).status_code
+    for n in range(ADDRESS_FAILURES):
+        post(f"guess{n}@x.jp", "wrong password!", "203.0.113.9")
+    assert post(ALICE, PASSWORD, "203.0.113.9") == 429  # that client is blocked ...
+    assert post(ALICE, PASSWORD, "198.51.100.7") == 302  # ... another behind the same proxy is not
+    app.extensions["casemgr"].close()
+
+
+@pytest.mark.parametrize("value", ["-1", "6", "x", "１", "10"])
+def test_a_bad_proxy_hops_setting_is_refused_by_name(value):
+    from casemgr.errors import DomainError
+
+    with pytest.raises(DomainError) as caught:
+        Settings.from_env({"CASEMGR_PROXY_HOPS": value})
+    assert caught.value.field == "CASEMGR_PROXY_HOPS"
+    assert Settings.from_env({"CASEMGR_PROXY_HOPS": "2"}).proxy_hops == 2
+
+
 def test_repeated_failures_are_throttled(client):
     token = csrf(client)
     for _ in range(5):

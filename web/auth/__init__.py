@@ -20,7 +20,9 @@ from web.htmx import render
 
 bp = Blueprint("auth", __name__, template_folder="../templates")
 OPEN_ENDPOINTS = {"auth.login", "static"}
-THROTTLE_FAILURES, THROTTLE_SECONDS = 5, 15 * 60  # per e-mail and per address
+# Failed logins allowed in THROTTLE_SECONDS: per e-mail address typed, and per client address
+# (higher: behind a NAT or a proxy many people share one address; decision 60).
+THROTTLE_FAILURES, ADDRESS_FAILURES, THROTTLE_SECONDS = 5, 50, 15 * 60
 
 
 @dataclass(frozen=True)
@@ -60,28 +62,32 @@ def _load(email: str) -> WebUser | None:
 
 
 class Throttle:
-    """At most THROTTLE_FAILURES failed logins per e-mail and per client address in
-    THROTTLE_SECONDS (a moving window, the ``limits`` library). Behind several web workers the
+    """At most THROTTLE_FAILURES failed logins per e-mail and ADDRESS_FAILURES per client
+    address in THROTTLE_SECONDS (a moving window, the ``limits`` library). Behind several web workers the
     count is shared when the broker is Redis (``redis://``): every worker and machine counts
     together; otherwise (the single-machine default) each process counts its own (decision 60).
     When Redis cannot be reached logins are not throttled, and a warning is logged: a broken
     counter must not lock everybody out."""
 
     def __init__(self, uri: str = "memory://") -> None:
-        self.limiter = strategies.MovingWindowRateLimiter(storage.storage_from_string(uri))
-        self.rate = RateLimitItemPerSecond(THROTTLE_FAILURES, THROTTLE_SECONDS)
+        # A Redis that does not answer must not hold a login for the TCP timeout: half a second.
+        options = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5} if uri.startswith("redis") else {}
+        self.limiter = strategies.MovingWindowRateLimiter(storage.storage_from_string(uri, **options))
+        self.rates = {"email": RateLimitItemPerSecond(THROTTLE_FAILURES, THROTTLE_SECONDS),
+                      "addr": RateLimitItemPerSecond(ADDRESS_FAILURES, THROTTLE_SECONDS)}
 
-    def blocked(self, *keys: str) -> bool:
+    def blocked(self, email: str, address: str) -> bool:
         try:
-            return any(not self.limiter.test(self.rate, "casemgr-login", key) for key in keys)
+            return any(not self.limiter.test(self.rates[kind], "casemgr-login", kind, key)
+                       for kind, key in (("email", email), ("addr", address)))
         except Exception as exc:  # noqa: BLE001 — the counter's server is down: fail open, say so
             logging.getLogger(__name__).warning("login throttle unavailable: %s", exc)
             return False
 
-    def failed(self, *keys: str) -> None:
+    def failed(self, email: str, address: str) -> None:
         try:
-            for key in keys:
-                self.limiter.hit(self.rate, "casemgr-login", key)
+            for kind, key in (("email", email), ("addr", address)):
+                self.limiter.hit(self.rates[kind], "casemgr-login", kind, key)
         except Exception as exc:  # noqa: BLE001
             logging.getLogger(__name__).warning("login throttle unavailable: %s", exc)
 
@@ -99,7 +105,7 @@ def login():  # type: ignore[no-untyped-def]
     email = request.form.get("email", "").strip()
     if request.method == "POST":
         throttle: Throttle = current_app.extensions["casemgr.throttle"]
-        keys = (f"email:{email.lower()}", f"addr:{request.remote_addr}")
+        keys = (email.lower(), request.remote_addr or "")  # the client's, behind CASEMGR_PROXY_HOPS proxies
         if throttle.blocked(*keys):
             error = _("Too many failed attempts. Wait a few minutes and try again.")
             return render("auth/login.html", error=error, email=email, status=429)
