@@ -474,11 +474,10 @@ def _debits(policy: Policy, as_of: dt.datetime | None = None) -> list[tuple[str,
     (default: now): recorded by then and not voided by then."""
     def stood(d: list[Any]) -> bool:
         voided = policy.voided.get(event_id(d[4]))
-        if as_of is None:
-            return voided is None
         return (dt.datetime.fromisoformat(d[3]) <= as_of
                 and (voided is None or dt.datetime.fromisoformat(voided[1]) > as_of))
-    return [(d[0], dt.date.fromisoformat(d[1]), d[2], event_id(d[4])) for d in policy.debits if stood(d)]
+    rows = policy.live_debits if as_of is None else [d for d in policy.debits if stood(d)]
+    return [(d[0], dt.date.fromisoformat(d[1]), d[2], event_id(d[4])) for d in rows]
 
 
 def cancellation(policy: Policy, as_of: dt.datetime | None = None) -> dt.date | None:

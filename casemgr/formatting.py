@@ -126,7 +126,7 @@ def policy_json(usage: Any) -> dict[str, Any]:
             "left": {"liability_yen": max(0, t.liability_limit_yen - usage.liability_used_yen),
                      "expenses_yen": max(0, t.expense_limit_yen - usage.expenses_used_yen)},
             "premium": estimate_json(usage.premium) if usage.premium else None,
-            "premium_problem": usage.premium_problem,
+            "premium_problem": str(usage.premium_problem) if usage.premium_problem else None,
             "debits": debits_json(usage.debits) if usage.debits else None,
             "debits_tracked": usage.debits_tracked,
             "voided_debits": [{"id": v.id, "type": v.type, "on": v.on.isoformat(), "amount_yen": v.amount_yen,

@@ -99,7 +99,7 @@ class PolicyUsage:
     version: int = 0
     debits: DebitSchedule | None = None  # DOMAIN §10: the debits, the next one due, a cancellation
     premium: Estimate | None = None  # the estimate under the programme's table when the policy was issued
-    premium_problem: str | None = None  # why there is no estimate (no table, custom limits, a class it lacks)
+    premium_problem: Text | None = None  # why there is no estimate (no table, custom limits, a class it lacks)
     enrolled_businesses: int = 0
     warning: Text | None = None  # the programme-size warning (99 or fewer enrolled businesses)
     debits_tracked: bool = False  # its programme has a premium table, or a debit was recorded
@@ -392,22 +392,23 @@ class CaseService:
                            debits.schedule, premium, problem, enrolled, small_programme(enrolled), tracked,
                            debits.voided)
 
-    def _policy_premium(self, policy: uuid.UUID, terms: PolicyTerms) -> tuple[Estimate | None, str | None]:
+    def _policy_premium(self, policy: uuid.UUID, terms: PolicyTerms) -> tuple[Estimate | None, Text | None]:
         """The estimate for an issued policy under its programme's table as it stood when the
         policy was issued (a later table does not rewrite it), or why there is none."""
         table = self._accounts.programme_terms_as_of(terms.programme, self._app.policy_issued_at(policy))
         if table is None:
-            return None, f"programme {terms.programme} had no premium table when the policy was issued"
+            return None, Text("programme {code} had no premium table when the policy was issued",
+                              code=terms.programme)
         if terms.pattern is None:
-            return None, "custom limits: the premium is quoted individually"
+            return None, Text("custom limits: the premium is quoted individually")
         applied = dt.date.fromisoformat(terms.enrolment_applied_on) if terms.enrolment_applied_on else None
         own = {**table, "period_start": terms.programme_start, "period_end": terms.period_end,
                "patterns": sorted(set(table["patterns"]) | {terms.pattern})}
         try:
             return estimate(terms.programme, own, terms.pattern, terms.insured.get("industry", ""),
                             terms.insured.get("annual_revenue_yen", 0), terms.pl_insurance, applied), None
-        except DomainError as exc:
-            return None, str(exc)
+        except DomainError as exc:  # "industry: is not an industry class …", in the reader's language on pages
+            return None, Text("{field}: {problem}", field=exc.field, problem=exc.message) if exc.field else exc.message
 
     def reminders_due(self, actor: Actor, on: dt.date | None = None) -> list[DueReminder]:
         """What a sweep on ``on`` would send now (DOMAIN §4.2), with the recipients; from the

@@ -114,22 +114,23 @@ def estimate(code: str, terms: dict[str, Any], pattern: str, industry: str, reve
     """The premium of DOMAIN §10 under a programme's terms (``Programme.terms``); a DomainError
     naming the field when the table cannot answer (a pattern or class it does not have)."""
     if not isinstance(revenue_yen, int) or isinstance(revenue_yen, bool) or not 0 <= revenue_yen <= 10**15:
-        raise DomainError("must be a whole number of yen, 0 or more", "revenue_yen")
+        raise DomainError(Text("must be a whole number of yen, 0 or more"), "revenue_yen")
     premiums = terms.get("premiums")
     if not premiums:
-        raise DomainError(f"programme {code} has no premium table (import a programme file with `premiums`)",
-                          "programme")
+        raise DomainError(Text("programme {code} has no premium table (import a programme file with `premiums`)",
+                               code=code), "programme")
     if pattern not in terms["patterns"]:
-        raise DomainError(f"programme {code} does not offer pattern {pattern!s:.20} "
-                          f"(it offers {', '.join(terms['patterns'])})", "pattern")
+        raise DomainError(Text("programme {code} does not offer pattern {pattern} (it offers {offered})", code=code,
+                               pattern=f"{pattern!s:.20}", offered=", ".join(terms["patterns"])), "pattern")
     table = premiums.get(pattern)
     if table is None:
         priced = [p for p in premiums if p != "bands_yen"]
-        raise DomainError(f"programme {code}'s premium table has no pattern {pattern} "
-                          f"(it prices {', '.join(priced)}); the premium is quoted by the insurer", "pattern")
+        raise DomainError(Text("programme {code}'s premium table has no pattern {pattern} (it prices {priced}); "
+                               "the premium is quoted by the insurer", code=code, pattern=pattern,
+                               priced=", ".join(priced)), "pattern")
     if industry not in table:
-        raise DomainError(f"is not an industry class of pattern {pattern} in programme {code} "
-                          f"(one of {', '.join(table)})", "industry")
+        raise DomainError(Text("is not an industry class of pattern {pattern} in programme {code} (one of {classes})",
+                               pattern=pattern, code=code, classes=", ".join(table)), "industry")
     start, end = dt.datetime.fromisoformat(terms["period_start"]), dt.datetime.fromisoformat(terms["period_end"])
     rules: list[Text] = []
     bands = premiums["bands_yen"]
@@ -152,11 +153,11 @@ def estimate(code: str, terms: dict[str, Any], pattern: str, industry: str, reve
     if applied_on is not None:
         cover_start = mid_term_start(applied_on)
         if cover_start <= start:
-            raise DomainError("a mid-term enrolment must start after the programme starts; "
-                              "enrol in the programme itself instead", "applied_on")
+            raise DomainError(Text("a mid-term enrolment must start after the programme starts; "
+                                   "enrol in the programme itself instead"), "applied_on")
         if cover_start >= end:
-            raise DomainError(f"coverage would start {cover_start.date()}, at or after the period ends",
-                              "applied_on")
+            raise DomainError(Text("coverage would start {start}, at or after the period ends",
+                                   start=cover_start.date()), "applied_on")
     months = cover_months(cover_start, end)
     shown_start, shown_end = f"{cover_start.astimezone(JST):%Y-%m-%d %H:%M}", f"{end.astimezone(JST):%Y-%m-%d %H:%M}"
     term = None if annual is None else term_premium(annual, months)

@@ -75,10 +75,10 @@ def test_the_full_form_page_shows_the_same_estimate_without_javascript(priced):
 
 @pytest.mark.parametrize("query, says", [
     ("programme=P1&pattern=B&industry=retail&annual_revenue_yen=1000000001", "個別見積り"),
-    ("programme=P1&pattern=D&industry=retail&annual_revenue_yen=1", "has no pattern D"),
+    ("programme=P1&pattern=D&industry=retail&annual_revenue_yen=1", "保険料表にパターン D はありません"),
     ("programme=P1&pattern=custom&industry=retail&annual_revenue_yen=1", "個別にお見積り"),
     ("programme=P1&pattern=B&industry=&annual_revenue_yen=1", "業種区分を入力"),
-    ("programme=P1&pattern=B&industry=mining&annual_revenue_yen=1", "is not an industry class"),
+    ("programme=P1&pattern=B&industry=mining&annual_revenue_yen=1", "パターン B の業種区分ではありません"),
 ])
 def test_the_preview_says_why_there_is_no_figure(priced, query, says):
     login(priced, SATO)
@@ -145,6 +145,7 @@ def test_staff_void_the_failed_debit_that_cancelled_the_policy_and_it_stands_aga
 @pytest.mark.parametrize("data, says", [
     ({"event": "e3", "reason": ""}, "取り消す理由を入力してください"),
     ({"event": "e2", "reason": "x"}, "この保険契約に引落しの記録 'e2' はありません"),
+    ({"event": "", "reason": "x"}, "1文字以上で入力してください"),  # a forged form: still said
 ])
 def test_a_refused_voiding_comes_back_422_and_nothing_is_stored(priced, data, says):
     login(priced, SATO)
