@@ -178,7 +178,10 @@ class Reminders:
         terms, target = subject.terms, subject.deadline
         reminder = (p.deadline, p.claim_ref or "", p.due.isoformat(), p.offset_days)
         if any(parse_reminder_key(k) == reminder for k in subject.reminders):
-            self.work.finish(p.reminder, "sent", self._stamp())
+            # Recorded before: by an attempt of ours that mailed it and died before this ledger
+            # row was finished (its ReminderSent carries our id), or by another sender.
+            ours = reminder_id(p.reminder, self.domain) if p.mailed else None
+            self.work.finish(p.reminder, "sent", self._stamp(), ours)
             return Outcome("already", "recorded before")
         sent: dict[str, int] = {}
         for k in subject.reminders:

@@ -75,6 +75,32 @@ def test_a_reminder_recorded_by_another_sender_is_not_mailed_again(core, tmp_pat
     assert not (tmp_path / "mail").exists()
 
 
+def test_an_attempt_that_died_after_recording_leaves_the_ledger_with_its_id(core, tmp_path):
+    """The kill drill's window: the mail accepted and ReminderSent recorded, the worker killed
+    before the ledger row was finished. The retry finds it recorded and finishes the row with
+    the id the mail and the event carry (not with none); a reminder recorded by another sender,
+    never mailed from this row, gets none."""
+    from casemgr.reminders import reminder_id
+
+    key, other = core.service.sweep(SYSTEM, DAY).planned[:2]
+    work, domain = core.service._work, core.service._reminders.domain
+    for k, mailed in ((key, True), (other, False)):
+        assert work.take(k, 1000.0, 60, "t") is not None  # an attempt took it ...
+        if mailed:
+            work.note_mailed(k, "ja")  # ... the server accepted its mail ...
+        _, deadline, claim, due, offset = k.split("|")
+        core.service.record(SYSTEM, "SK-2005-0001/INC-1", {  # ... and it was recorded; then the kill
+            "type": "ReminderSent", "on": DAY.isoformat(), "deadline": deadline, "due": due,
+            "offset_days": int(offset), "to": ["risk@example.jp"],
+            "message_id": reminder_id(k, domain) if mailed else "<other@casemgr.test>"})
+    wall_at(core, 2000.0)  # the leases ran out
+    for k in (key, other):
+        assert core.service.deliver_reminder(SYSTEM, k, FolderMailer(tmp_path / "mail")).state == "already"
+    assert core.service.reminder(SYSTEM, key).message_id == reminder_id(key, domain)
+    assert core.service.reminder(SYSTEM, other).message_id is None
+    assert not (tmp_path / "mail").exists()  # nothing mailed again
+
+
 def test_a_reminder_planned_days_ago_is_superseded_by_the_one_owed_today(core, tmp_path):
     """§4.2: a sweep that missed days sends the reminder it missed once, late, never the older."""
     key = next(k for k in core.service.sweep(SYSTEM, DAY).planned if "|insurer_notice|" in k)
