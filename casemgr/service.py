@@ -117,7 +117,6 @@ class PremiumQuote:
     estimate: Estimate
     enrolled_businesses: int
     warning: Text | None
-    reminder_offsets: tuple[int, ...] = ()  # its own (a programme file's), else the installation's
 
 
 @dataclass(frozen=True)
